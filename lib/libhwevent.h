@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libhwevent: a small C library over the /dev/hwevent uAPI.
+ *
+ * Every call returns 0 (or a non-negative value where documented) on
+ * success and a negative errno on failure, in the style of liburing; errno
+ * itself is left alone.  The library holds no global state and is safe to
+ * use from several threads at once.
+ */
+#ifndef LIBHWEVENT_H
+#define LIBHWEVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/hwevent.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HWEVENT_DEV_PATH	"/dev/" HWEVENT_DEVICE_NAME
+#define HWEVENT_MODULE_NAME	"hwevent"
+/* Counters of the device: one file per counter, each a decimal number. */
+#define HWEVENT_COUNTERS_DIR	"/sys/class/misc/" HWEVENT_DEVICE_NAME "/counters"
+/* Module parameters, e.g. max_pending. */
+#define HWEVENT_PARAMS_DIR	"/sys/module/" HWEVENT_MODULE_NAME "/parameters"
+
+/* Open /dev/hwevent read-write with O_CLOEXEC (plus @flags, e.g.
+ * O_NONBLOCK).  Returns the descriptor or a negative errno. */
+int hwevent_open(int flags);
+
+/* HWEVENT_IOC_REGISTER with a caller-built argument; 0 or -errno.  For
+ * HWEVENT_TYPE_REQUEST this blocks until the event fires. */
+int hwevent_register(int fd, struct hwevent_register *reg);
+
+/* Register an eventfd notification due in @due_ns; the driver adds 1 to
+ * @efd when it fires.  Stores the registration id in @id if non-NULL. */
+int hwevent_register_eventfd(int fd, int efd, uint64_t due_ns,
+			     uint64_t cookie, uint64_t *id);
+
+/* Register a pending request due in @due_ns and wait for it; on success
+ * the event is in @msg.  -EINTR when a signal ended the wait (the driver
+ * has then cancelled the registration). */
+int hwevent_wait_request(int fd, uint64_t due_ns, uint64_t cookie,
+			 struct hwevent_msg *msg);
+
+/* The device's counters, from HWEVENT_COUNTERS_DIR. */
+struct hwevent_counters {
+	uint64_t registered;	/* registrations accepted since load */
+	uint64_t fired;		/* of those, fired */
+	uint64_t cancelled;	/* of those, cancelled before firing */
+	uint64_t pending;	/* of those, neither yet */
+};
+int hwevent_read_counters(struct hwevent_counters *c);
+
+/* Read or write a module parameter under HWEVENT_PARAMS_DIR. */
+int hwevent_param_read(const char *name, uint64_t *val);
+int hwevent_param_write(const char *name, uint64_t val);
+
+/* Whether the module is loaded (/sys/module/hwevent exists). */
+bool hwevent_module_loaded(void);
+
+/* Load the module from the file @ko_path with finit_module(2); @params
+ * may be NULL.  -EPERM when not privileged, -ENOENT when the file is
+ * missing, -EEXIST when already loaded, other errors from the kernel. */
+int hwevent_module_load(const char *ko_path, const char *params);
+
+/* Unload the module with delete_module(2), without waiting: -EBUSY while
+ * the device is open, -ENOENT when it is not loaded. */
+int hwevent_module_unload(void);
+
+/* Wait up to @timeout_ms for HWEVENT_DEV_PATH to appear (udev or devtmpfs
+ * may create it a little after the module loaded); 0 or -ETIMEDOUT. */
+int hwevent_wait_for_device(int timeout_ms);
+
+/* Parse a non-negative decimal number of seconds with an optional
+ * fraction of up to 9 digits ("1", "0.25", "2.000000001") into ns.
+ * -EINVAL for anything else (signs, exponents, trailing text, empty),
+ * -ERANGE when it does not fit in 64 bits. */
+int hwevent_parse_seconds(const char *s, uint64_t *ns);
+
+/* CLOCK_MONOTONIC now, in ns: the clock of hwevent_msg.fired_ns. */
+uint64_t hwevent_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBHWEVENT_H */
