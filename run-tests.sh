@@ -1,0 +1,116 @@
+#!/bin/bash
+# hwevent's one test command, from a fresh Debian 12 machine:
+#   install the packages, build everything, run the host unit tests, the
+#   kernel checks (W=1, sparse, checkpatch) and, in a throwaway VM, the
+#   device test suite (tests/guest-suite.sh).
+# Every stage reports TAP; this counts its "ok"/"not ok" lines (ok with
+# "# SKIP" and not ok with "# TODO" count as skipped; "Bail out!", a short
+# plan or a failing exit status without a failed test count as one
+# failure) and ends with the line "N passed, N failed".
+# Logs: build/test-logs/ and, for the VM, build/vm/.
+# Env: HWEVENT_VM_TIMEOUT (seconds, default 900) bounds the VM stage.
+set -uo pipefail
+cd "$(dirname "$0")" || exit 1
+
+logs=build/test-logs
+passed=0 failed=0 skipped=0
+
+# One result of this script's own: result ok|not-ok NAME.
+result() {
+	if [ "$1" = ok ]; then
+		echo "ok - $2"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# Count the TAP in FILE, the output of a program that exited with STATUS.
+tap_count() {
+	local file=$1 status=$2 name=$3 p f s plans plan
+	p=$(grep -aE '^ok [0-9]+' "$file" | grep -acviE '# *SKIP')
+	s=$(grep -aE '^ok [0-9]+' "$file" | grep -aciE '# *SKIP')
+	f=$(grep -aE '^not ok [0-9]+' "$file" | grep -acviE '# *TODO')
+	s=$((s + $(grep -aE '^not ok [0-9]+' "$file" | grep -aciE '# *TODO')))
+	f=$((f + $(grep -acE '^Bail out!' "$file")))
+	# A single plan "1..N" must be met (none or several: nested TAP).
+	plans=$(grep -aE '^1\.\.[0-9]+' "$file")
+	if [ -n "$plans" ] && [ "$(wc -l <<<"$plans")" -eq 1 ]; then
+		plan=${plans#1..}
+		plan=${plan%%[!0-9]*}
+		if [ $((p + f + s)) -lt "$plan" ]; then
+			echo "not ok - $name: only $((p + f + s)) of the $plan planned tests ran"
+			f=$((f + 1))
+		fi
+	fi
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name: exit status $status without a failed test"
+		f=$((f + 1))
+	fi
+	echo "run-tests: $name: pass $p, fail $f, skip $s"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+finish() {
+	local line="$passed passed, $failed failed"
+	[ "$skipped" -eq 0 ] || line+=", $skipped skipped"
+	echo "$line"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+echo "=== dependencies"
+if ! scripts/install-deps.sh; then
+	result not-ok "install the dependencies (scripts/install-deps.sh)"
+	finish
+fi
+mkdir -p "$logs"
+
+echo "=== build"
+built=1
+for t in all tests; do
+	if make -j2 "$t" 2>&1 | tee "$logs/make-$t.log"; then
+		result ok "make $t"
+	else
+		result not-ok "make $t (see $logs/make-$t.log)"
+		built=0
+	fi
+done
+
+echo "=== host unit tests"
+if [ -x build/san/test_unit ]; then
+	build/san/test_unit 2>&1 | tee "$logs/unit.tap"
+	tap_count "$logs/unit.tap" "${PIPESTATUS[0]}" "unit tests"
+else
+	result not-ok "unit tests (build/san/test_unit was not built)"
+fi
+
+echo "=== kernel checks"
+scripts/kernel-checks.sh 2>&1 | tee "$logs/kernel-checks.tap"
+tap_count "$logs/kernel-checks.tap" "${PIPESTATUS[0]}" "kernel checks"
+
+echo "=== device tests in the VM"
+if [ "$built" -eq 0 ]; then
+	result not-ok "device tests (not run: the build failed)"
+	finish
+fi
+# The guest's output reaches us on its console, interleaved with kernel
+# messages; the suite's own copy in the writable build/vm is what counts.
+out=$PWD/build/vm
+tap=$out/guest.tap
+mkdir -p "$out"
+rm -f "$tap"
+# shellcheck disable=SC2016 # $1 is the guest's
+vm/run-in-vm.sh --timeout "${HWEVENT_VM_TIMEOUT:-900}" --out "$out" -- \
+	bash -c 'set -o pipefail; tests/guest-suite.sh 2>&1 | tee "$1"' _ "$tap"
+rc=$?
+if [ $rc -eq 125 ]; then
+	result not-ok "VM harness: the VM failed (kernel problem, crash or timeout: see above)"
+fi
+if [ -f "$tap" ]; then
+	tap_count "$tap" "$([ $rc -eq 125 ] && echo 0 || echo $rc)" "device tests"
+elif [ $rc -ne 125 ]; then
+	result not-ok "device tests: no output from tests/guest-suite.sh (exit $rc)"
+fi
+finish

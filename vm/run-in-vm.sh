@@ -1,0 +1,140 @@
+#!/bin/bash
+# Run a command as root inside a throwaway QEMU VM (TCG, no KVM) booted with
+# Debian's kernel, whose root is the host's root, read-only over virtio-9p.
+#
+#   vm/run-in-vm.sh [--timeout SEC] [--mem MB] [--append 'KERNEL ARGS']
+#                   [--out DIR] -- CMD [ARG...]
+#
+# CMD runs in the caller's working directory (same path in the guest), with
+# stdin /dev/null and stdout/stderr on the guest's console, which is
+# streamed live to stdout and saved to DIR/console.log.  DIR (default
+# build/vm in the repo) is writable in the guest at the same path; the rest
+# of the host's root is read-only, /tmp and /run are fresh tmpfs.  The guest
+# environment is clean (PATH, HOME=/tmp, TERM=dumb, LANG=C.UTF-8) plus the
+# caller's CI, HWEVENT_*, CK_* and *SAN_OPTIONS variables.
+#
+# Exit status: CMD's, or 125 when the VM itself failed: a timeout, a crash
+# (no HWEVENT-VM-EXIT marker), or any sign of a kernel problem (WARNING,
+# BUG, Oops, slub_debug report, ...) in the guest's kernel log; the
+# matching lines are printed.  The full kernel log is in DIR/vm-dmesg.log.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+
+usage() {
+	sed -n '5,6s/^# *//p' "$0" >&2
+	exit 2
+}
+die() {
+	echo "run-in-vm: $*" >&2
+	exit 125
+}
+
+timeout_s=900 mem=1024 append="" out=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--append) append=${2?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+
+cwd=$(pwd -P)
+case $cwd/ in
+/tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
+	die "the guest does not see the host's $cwd (a fresh filesystem there); run from elsewhere" ;;
+esac
+
+kv=$("$repo/scripts/kver.sh")
+kernel=/boot/vmlinuz-$kv
+[ -r "$kernel" ] || die "cannot read $kernel (run scripts/install-deps.sh; as root?)"
+initrd=$("$here/mkinitramfs.sh" "$kv")
+out=${out:-$repo/build/vm}
+mkdir -p "$out"
+out=$(cd "$out" && pwd -P)
+# One VM at a time per output folder.
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	echo "run-in-vm: waiting for the other VM that uses $out" >&2
+	flock 9
+fi
+log=$out/console.log
+rm -f "$out/vm-status" "$out/vm-dmesg.log" "$log"
+
+# The command as a bash script, quoted with %q: robust to any argument.
+{
+	echo '#!/bin/bash'
+	for v in $(compgen -e); do
+		case $v in
+		CI | HWEVENT_* | CK_* | *SAN_OPTIONS) printf 'export %s=%q\n' "$v" "${!v}" ;;
+		esac
+	done
+	printf 'cd -- %q || exit 126\n' "$cwd"
+	printf 'exec'
+	printf ' %q' "$@"
+	echo
+} >"$out/vm-cmd.sh"
+printf '%s\n' "$out" >"$out/vm-path"
+
+# loglevel=4 keeps the boot quiet; init raises it to 5 for CMD, so kernel
+# warnings show as they happen (the check below reads the full log anyway).
+# panic=-1 turns a panic into a reboot, which ends qemu.  slub_debug=FZPU:
+# sanity checks, red zones, poisoning, owner tracking.  q35, not pc: its
+# PCI interrupt routing does not cost 2 s of ACPI per device under TCG.
+# -cpu max: SMEP/SMAP, so stray user-pointer accesses fault.
+cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 slub_debug=FZPU $append"
+# shellcheck disable=SC2054 # the commas are qemu's
+qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+	-nodefaults -no-user-config -display none -monitor none -serial stdio
+	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$out,mount_tag=hostout,security_model=none,multidevs=remap")
+
+echo "run-in-vm: booting $kernel (TCG, timeout ${timeout_s}s): $*" >&2
+start=$(date +%s)
+# qemu gets no stdin, so it neither reads keystrokes nor touches the
+# terminal; --foreground lets Ctrl-C reach it.  sed -u drops the serial
+# line's CRs without buffering, so the console is streamed live.
+interrupted=""
+trap 'interrupted=1' INT
+set +e
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 |
+	sed -u 's/\r$//' | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+trap - INT
+[ -z "$interrupted" ] || die "interrupted"
+echo "run-in-vm: VM ran $(($(date +%s) - start))s" >&2
+
+# Kernel lines only: the full log if the guest wrote it, else the console's
+# timestamped lines (the command's own output might say "WARNING:" too).
+if [ -s "$out/vm-dmesg.log" ]; then
+	klog=$out/vm-dmesg.log
+else
+	klog=$log
+fi
+bad='WARNING:|BUG:|BUG [^ ]+ \(|Oops|general protection fault|kernel BUG|Call Trace:|UBSAN:|KASAN:|kmemleak|Slab cache still has objects|Poison overwritten|Object padding|Redzone|=====|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO:'
+problems=$(grep -aE "^\[ *[0-9]+\.[0-9]+\] .*($bad)" "$klog" | head -20 || true)
+
+status=$(cat "$out/vm-status" 2>/dev/null || true)
+if [ -z "$status" ]; then
+	status=$(sed -n 's/^.*HWEVENT-VM-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -1)
+fi
+if [ -n "$problems" ]; then
+	echo "run-in-vm: FAIL: the guest kernel log shows problems:" >&2
+	printf '%s\n' "$problems" | sed 's/^/run-in-vm:   /' >&2
+	echo "run-in-vm: full kernel log: $klog" >&2
+	exit 125
+fi
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	die "FAIL: the VM timed out after ${timeout_s}s"
+fi
+if [ -z "$status" ]; then
+	grep -a 'HWEVENT-VM-ERROR=' "$log" >&2 || true
+	die "FAIL: no HWEVENT-VM-EXIT marker: the guest crashed or its init failed (qemu exit $rc; see $log)"
+fi
+exit "$status"
