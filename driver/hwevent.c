@@ -34,7 +34,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -43,16 +42,21 @@
 /* Upper bound of the max_pending module parameter. */
 #define HWEVENT_MAX_PENDING_LIMIT	1000000
 
-/* Marks a registration whose timer fired and that only waits to be freed. */
-#define HWEVENT_MARK_FIRED		XA_MARK_0
+/*
+ * Marks a registration whose timer fired and that only waits to be freed.
+ * XA_MARK_0 is the free-slot mark of an allocating xarray: use the next.
+ */
+#define HWEVENT_MARK_FIRED		XA_MARK_1
 
 /**
  * struct hwevent_file - the context of one open file of /dev/hwevent
  * @regs: the file's registrations, by id.  Its xa_lock, taken with BH
  *	disabled since the timer callbacks take it in softirq context, is
- *	the file's lock: it protects @regs, @next_id and @nr_regs.
+ *	the file's lock: it protects @regs, @next_id and @nr_pending.
  * @next_id: next id to try, for cyclic allocation.
- * @nr_regs: registrations in @regs, limited by max_pending.
+ * @nr_pending: registrations in @regs that have not fired, limited by
+ *	max_pending.  Fired ones are marked HWEVENT_MARK_FIRED and stay in
+ *	@regs only until @reap_work frees them.
  * @reap_work: frees EVENTFD registrations that fired.
  *
  * Lifetime of a registration (struct hwevent_reg):
@@ -85,7 +89,7 @@
 struct hwevent_file {
 	struct xarray regs;
 	u32 next_id;
-	unsigned int nr_regs;
+	unsigned int nr_pending;
 	struct work_struct reap_work;
 };
 
@@ -149,9 +153,10 @@ module_param_cb(max_pending, &max_pending_ops, &max_pending, 0644);
 MODULE_PARM_DESC(max_pending,
 		 "Most registrations one open file may hold (1-1000000, default 1024)");
 
+/* Kbuild defines HWEVENT_EVENTFD_SIGNAL_ONE where it takes no count (6.8+). */
 static void hwevent_eventfd_signal(struct eventfd_ctx *efd)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#ifdef HWEVENT_EVENTFD_SIGNAL_ONE
 	eventfd_signal(efd);
 #else
 	eventfd_signal(efd, 1);
@@ -183,9 +188,12 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 	hwevent_eventfd_signal(efd);
 	eventfd_ctx_put(efd);
 
-	/* A no-op if release already erased it: release frees it then. */
+	/* Unless release erased it already (release frees it then). */
 	xa_lock(&hf->regs);
-	__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_FIRED);
+	if (xa_load(&hf->regs, reg->id) == reg) {
+		hf->nr_pending--;
+		__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_FIRED);
+	}
 	xa_unlock(&hf->regs);
 	schedule_work(&hf->reap_work);
 	return HRTIMER_NORESTART;
@@ -210,12 +218,21 @@ static bool hwevent_reg_cancel(struct hwevent_reg *reg)
 	return true;
 }
 
-/* Erase @reg from its file: the caller becomes its owner. */
+/*
+ * Erase registration @id from @hf, under the file lock: the caller becomes
+ * its owner.  A marked one was already counted out of @nr_pending.
+ */
+static void __hwevent_reg_erase(struct hwevent_file *hf, unsigned long id)
+{
+	if (!xa_get_mark(&hf->regs, id, HWEVENT_MARK_FIRED))
+		hf->nr_pending--;
+	__xa_erase(&hf->regs, id);
+}
+
 static void hwevent_reg_remove(struct hwevent_file *hf, struct hwevent_reg *reg)
 {
 	xa_lock_bh(&hf->regs);
-	__xa_erase(&hf->regs, reg->id);
-	hf->nr_regs--;
+	__hwevent_reg_erase(hf, reg->id);
 	xa_unlock_bh(&hf->regs);
 }
 
@@ -230,8 +247,7 @@ static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark)
 
 	xa_lock_bh(&hf->regs);
 	while ((reg = xa_find(&hf->regs, &id, ULONG_MAX, mark))) {
-		__xa_erase(&hf->regs, id);
-		hf->nr_regs--;
+		__hwevent_reg_erase(hf, id);
 		xa_unlock_bh(&hf->regs);
 
 		hwevent_reg_cancel(reg);
@@ -338,7 +354,7 @@ static long hwevent_register(struct hwevent_file *hf,
 	}
 
 	xa_lock_bh(&hf->regs);
-	if (hf->nr_regs >= READ_ONCE(max_pending)) {
+	if (hf->nr_pending >= READ_ONCE(max_pending)) {
 		ret = -ENOSPC;
 		goto err_unlock;
 	}
@@ -346,7 +362,7 @@ static long hwevent_register(struct hwevent_file *hf,
 				&hf->next_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err_unlock;
-	hf->nr_regs++;
+	hf->nr_pending++;
 	reg->id = id;
 	reg->msg.id = id;
 	atomic64_inc(&hwevent_registered);
@@ -407,7 +423,7 @@ static int hwevent_release(struct inode *inode, struct file *file)
 
 	hwevent_reg_free_all(hf, XA_PRESENT);
 	cancel_work_sync(&hf->reap_work);
-	WARN_ON_ONCE(hf->nr_regs);
+	WARN_ON_ONCE(hf->nr_pending);
 	xa_destroy(&hf->regs);
 	kfree(hf);
 	return 0;
