@@ -56,7 +56,8 @@ $(B)/event: $(APP_SRC) $(B)/libhwevent.a $(HDRS)
 $(S)/event: $(APP_SRC) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(APP_SRC) $(LIB_SRC) $(LDLIBS)
 
-$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) | $(S)
+# The unit tests run the app: build it first.
+$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) $(S)/event | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) \
 		$(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
 

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The event app's command line, run as a child process.
+ *
+ * The app is $HWEVENT_EVENT, else "event" next to this test binary (both
+ * live in build/san/).  The tests run a copy in a temporary directory that
+ * holds no hwevent.ko: the app looks for the module only in its own
+ * directory, so even a wrongly accepted command line can never load a
+ * module on the build host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libhwevent.h"
+#include "unit.h"
+
+#define RUN_TIMEOUT_MS	20000
+
+static char tmpdir[PATH_MAX];
+static char app[PATH_MAX + 32];
+
+struct run {
+	int status;		/* exit status, or 128 + signal */
+	char out[8192];
+	char err[8192];
+};
+
+/* Why setup() failed, for every test to report; empty when it worked. */
+static char setup_error[2 * PATH_MAX + 256];
+
+static int app_path(char *buf, size_t size)
+{
+	const char *env = getenv("HWEVENT_EVENT");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(buf, size, "%s/event", exe);
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				break;
+		ret = close(out) || n ? -1 : 0;
+	}
+	close(in);
+	return ret;
+}
+
+/*
+ * Unchecked fixture: runs once, in the runner's process, so the teardown
+ * also runs when a test fails.  A failure here would only shrink the TAP
+ * plan, so it is recorded and each test fails with it instead.
+ */
+static void setup(void)
+{
+	char orig[PATH_MAX + 16] = "";
+	const char *tmp = getenv("TMPDIR");
+
+	if (app_path(orig, sizeof(orig)) || access(orig, X_OK)) {
+		snprintf(setup_error, sizeof(setup_error),
+			 "cannot run %s: %s (build it, or set HWEVENT_EVENT)",
+			 orig, strerror(errno));
+		return;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "%s/hwevent-app-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		snprintf(setup_error, sizeof(setup_error), "mkdtemp %s: %s",
+			 tmpdir, strerror(errno));
+		tmpdir[0] = '\0';
+		return;
+	}
+	snprintf(app, sizeof(app), "%s/event", tmpdir);
+	if (copy_file(orig, app))
+		snprintf(setup_error, sizeof(setup_error),
+			 "cannot copy %s to %s: %s", orig, app,
+			 strerror(errno));
+}
+
+static void teardown(void)
+{
+	if (app[0])
+		unlink(app);
+	if (tmpdir[0])
+		rmdir(tmpdir);
+}
+
+static void drain(int *fd, char *buf, size_t size, size_t *len)
+{
+	ssize_t n;
+
+	n = read(*fd, buf + *len, size - 1 - *len);
+	if (n > 0) {
+		*len += n;
+		/* Full: keep reading, dropping the excess. */
+		if (*len == size - 1)
+			*len = size - 2;
+		return;
+	}
+	if (n < 0 && errno == EINTR)
+		return;
+	close(*fd);
+	*fd = -1;
+}
+
+/* Run the app copy with @args (NULL-terminated), stdin from /dev/null. */
+static void run_app(const char *const *args, struct run *r)
+{
+	const char *argv[16] = { app };
+	int out[2], err[2], status;
+	size_t outlen = 0, errlen = 0, i;
+	uint64_t deadline;
+	pid_t pid;
+
+	ck_assert_msg(!setup_error[0], "%s", setup_error);
+	for (i = 0; args[i]; i++) {
+		ck_assert_uint_lt(i + 2, sizeof(argv) / sizeof(argv[0]));
+		argv[i + 1] = args[i];
+	}
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(err[1], 2) < 0)
+			_exit(126);
+		execv(app, (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+
+	deadline = hwevent_now_ns() + RUN_TIMEOUT_MS * 1000000ULL;
+	while (out[0] >= 0 || err[0] >= 0) {
+		struct pollfd fds[2] = {
+			{ .fd = out[0], .events = POLLIN },
+			{ .fd = err[0], .events = POLLIN },
+		};
+		uint64_t now = hwevent_now_ns();
+
+		if (now >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			ck_abort_msg("%s did not finish within %d ms", app,
+				     RUN_TIMEOUT_MS);
+		}
+		if (poll(fds, 2, (deadline - now) / 1000000 + 1) < 0)
+			continue;
+		if (fds[0].revents)
+			drain(&out[0], r->out, sizeof(r->out), &outlen);
+		if (fds[1].revents)
+			drain(&err[0], r->err, sizeof(r->err), &errlen);
+	}
+	r->out[outlen] = '\0';
+	r->err[errlen] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+START_TEST(test_help)
+{
+	static const char *const variants[][3] = {
+		{ "--help", NULL }, { "-h", NULL }, { "--help", "1", NULL },
+	};
+	struct run r;
+
+	for (size_t i = 0; i < 3; i++) {
+		run_app(variants[i], &r);
+		ck_assert_int_eq(r.status, 0);
+		ck_assert_ptr_nonnull(strstr(r.out, "Usage:"));
+		ck_assert_ptr_nonnull(strstr(r.out, "--count"));
+		ck_assert_str_eq(r.err, "");
+	}
+}
+END_TEST
+
+/* Each of these exits with 2 and says why on stderr, before usage. */
+static const struct {
+	const char *args[6];
+	const char *why;
+} bad[] = {
+	{ { NULL }, "missing arguments" },
+	{ { "1", NULL }, "missing arguments" },
+	{ { "1", "0", "0", NULL }, "too many arguments" },
+	{ { "1", "2", NULL }, "invalid type" },
+	{ { "1", "01", NULL }, "invalid type" },
+	{ { "1", "", NULL }, "invalid type" },
+	{ { "1", " 1", NULL }, "invalid type" },
+	{ { "abc", "0", NULL }, "invalid delay" },
+	{ { "1e3", "1", NULL }, "invalid delay" },
+	{ { "", "1", NULL }, "invalid delay" },
+	{ { " 1", "1", NULL }, "invalid delay" },
+	{ { "1.0000000001", "0", NULL }, "invalid delay" },
+	{ { "--", "-1", "0", NULL }, "invalid delay" },
+	{ { "0", "0", NULL }, "delay out of range" },
+	{ { "0.000000000", "1", NULL }, "delay out of range" },
+	{ { "86400.000000001", "1", NULL }, "delay out of range" },
+	{ { "86401", "0", NULL }, "delay out of range" },
+	{ { "99999999999999999999", "1", NULL }, "delay out of range" },
+	{ { "--count", "0", "1", "1", NULL }, "invalid count" },
+	{ { "--count=-1", "1", "1", NULL }, "invalid count" },
+	{ { "-c", " 1", "1", "1", NULL }, "invalid count" },
+	{ { "-c", "1x", "1", "1", NULL }, "invalid count" },
+	{ { "-c", "99999999999999999999999", "1", "1", NULL },
+	  "invalid count" },
+	{ { "--count", NULL }, "requires an argument" },
+	{ { "--bogus", "1", "1", NULL }, "unrecognized option" },
+	{ { "-x", "1", "1", NULL }, "invalid option" },
+};
+
+START_TEST(test_bad_usage)
+{
+	struct run r;
+
+	run_app(bad[_i].args, &r);
+	ck_assert_msg(r.status == 2, "exit %d, not 2; stderr: %s", r.status,
+		      r.err);
+	ck_assert_msg(strstr(r.err, bad[_i].why), "'%s' not in: %s",
+		      bad[_i].why, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "Usage:"));
+	ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
+/*
+ * Valid command lines get past parsing.  Without a device the app then
+ * looks for hwevent.ko in its own directory, which has none, and says
+ * which file it missed; with one (in the VM) it runs a single event.
+ */
+static const struct {
+	const char *args[6];
+	const char *line;	/* start of the event line */
+} good[] = {
+	{ { "--count", "1", "0.000000001", "0", NULL },
+	  "event 1: type 0 cookie 1 seq " },
+	{ { "--count=1", "0.01", "1", NULL },
+	  "event 1: type 1 cookie 1 count 1 after " },
+	{ { "-c", "1", "0.001", "1", NULL },
+	  "event 1: type 1 cookie 1 count 1 after " },
+	{ { "1", "0", "--count", "1", NULL },
+	  "event 1: type 0 cookie 1 seq " },
+	{ { "-c1", "86400", "0", NULL }, NULL },
+};
+
+START_TEST(test_good_usage)
+{
+	char ko[PATH_MAX + 32];
+	struct run r;
+
+	if (access(HWEVENT_DEV_PATH, F_OK) == 0) {
+		if (!good[_i].line)
+			return;		/* a day is too long to wait */
+		run_app(good[_i].args, &r);
+		ck_assert_msg(r.status == 0, "exit %d; stderr: %s", r.status,
+			      r.err);
+		ck_assert_int_eq(count_lines(r.out), 1);
+		ck_assert_msg(!strncmp(r.out, good[_i].line,
+				       strlen(good[_i].line)),
+			      "'%s' does not start with '%s'", r.out,
+			      good[_i].line);
+		return;
+	}
+	run_app(good[_i].args, &r);
+	snprintf(ko, sizeof(ko), "%s/hwevent.ko", tmpdir);
+	ck_assert_msg(r.status == 1, "exit %d, not 1; stderr: %s", r.status,
+		      r.err);
+	ck_assert_msg(strstr(r.err, ko), "'%s' not in: %s", ko, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "missing"));
+	ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
+Suite *app_suite(void)
+{
+	Suite *s = suite_create("app");
+	TCase *tc = tcase_create("cli");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_help);
+	tcase_add_loop_test(tc, test_bad_usage, 0,
+			    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_good_usage, 0,
+			    sizeof(good) / sizeof(good[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}

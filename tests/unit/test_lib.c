@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libhwevent without the driver: error paths, argument checks, errno.
+ *
+ * The build host has no /dev/hwevent and no module; where a test depends on
+ * that, it checks the world first and asserts what the library must then
+ * return, so it also holds (or asserts the other branch) inside the VM.
+ * No test loads or unloads a module: every hwevent_module_load() call here
+ * fails before finit_module(2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libhwevent.h"
+#include "unit.h"
+
+static bool device_exists(void)
+{
+	return access(HWEVENT_DEV_PATH, F_OK) == 0;
+}
+
+static bool sys_module_exists(void)
+{
+	struct stat st;
+
+	return stat("/sys/module/" HWEVENT_MODULE_NAME, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+START_TEST(test_open)
+{
+	int fd = hwevent_open(0);
+
+	if (!device_exists()) {
+		ck_assert_int_eq(fd, -ENOENT);
+		ck_assert_int_eq(hwevent_open(O_NONBLOCK), -ENOENT);
+		return;
+	}
+	/* In the VM: a descriptor, close-on-exec, read-write. */
+	if (fd == -EACCES)
+		return;
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	close(fd);
+}
+END_TEST
+
+/* Flags that make no sense for a device, O_CREAT above all. */
+START_TEST(test_open_bad_flags)
+{
+	bool existed = device_exists();
+
+	ck_assert_int_eq(hwevent_open(O_CREAT), -EINVAL);
+	ck_assert_int_eq(hwevent_open(O_CREAT | O_EXCL), -EINVAL);
+	ck_assert_int_eq(hwevent_open(O_TRUNC), -EINVAL);
+	ck_assert_int_eq(hwevent_open(O_WRONLY), -EINVAL);
+	ck_assert_int_eq(hwevent_open(O_DIRECTORY), -EINVAL);
+	ck_assert_int_eq(hwevent_open(O_APPEND), -EINVAL);
+	ck_assert_int_eq(device_exists(), existed);
+}
+END_TEST
+
+START_TEST(test_module_loaded)
+{
+	ck_assert_int_eq(hwevent_module_loaded(), sys_module_exists());
+	/* Without module support (the build host) it cannot be loaded. */
+	if (access("/proc/modules", F_OK))
+		ck_assert(!hwevent_module_loaded());
+}
+END_TEST
+
+START_TEST(test_counters)
+{
+	struct hwevent_counters c;
+
+	memset(&c, 0xa5, sizeof(c));
+	if (!sys_module_exists()) {
+		ck_assert_int_eq(hwevent_read_counters(&c), -ENOENT);
+		/* All or nothing: untouched on failure. */
+		for (size_t i = 0; i < sizeof(c); i++)
+			ck_assert_uint_eq(((unsigned char *)&c)[i], 0xa5);
+		return;
+	}
+	ck_assert_int_eq(hwevent_read_counters(&c), 0);
+	ck_assert_uint_ge(c.registered, c.fired);
+	ck_assert_uint_ge(c.registered, c.cancelled);
+}
+END_TEST
+
+START_TEST(test_counters_null)
+{
+	ck_assert_int_eq(hwevent_read_counters(NULL), -EINVAL);
+}
+END_TEST
+
+static const char *const bad_names[] = {
+	"", "/", ".", "..", "../max_pending", "a/b", "/etc/passwd",
+	"max_pending/",
+};
+
+START_TEST(test_param_bad_name)
+{
+	uint64_t v = 42;
+
+	ck_assert_int_eq(hwevent_param_read(bad_names[_i], &v), -EINVAL);
+	ck_assert_uint_eq(v, 42);
+	ck_assert_int_eq(hwevent_param_write(bad_names[_i], 1), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_param_args)
+{
+	char name[300];
+	uint64_t v = 42;
+
+	ck_assert_int_eq(hwevent_param_read(NULL, &v), -EINVAL);
+	ck_assert_int_eq(hwevent_param_write(NULL, 1), -EINVAL);
+	ck_assert_int_eq(hwevent_param_read("max_pending", NULL), -EINVAL);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_int_eq(hwevent_param_read(name, &v), -ENAMETOOLONG);
+	ck_assert_int_eq(hwevent_param_write(name, 1), -ENAMETOOLONG);
+	ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+START_TEST(test_param_absent)
+{
+	uint64_t v = 42;
+
+	if (sys_module_exists()) {
+		/* Read only: changing it could disturb device tests. */
+		ck_assert_int_eq(hwevent_param_read("max_pending", &v), 0);
+		ck_assert_uint_gt(v, 0);
+		ck_assert_int_eq(hwevent_param_read("no_such_param", &v),
+				 -ENOENT);
+		return;
+	}
+	ck_assert_int_eq(hwevent_param_read("max_pending", &v), -ENOENT);
+	ck_assert_uint_eq(v, 42);
+	ck_assert_int_eq(hwevent_param_write("max_pending", 7), -ENOENT);
+}
+END_TEST
+
+/* Each of these fails before finit_module(2) is called. */
+START_TEST(test_module_load_no_file)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], fifo[PATH_MAX + 16];
+
+	snprintf(dir, sizeof(dir), "%s/hwevent-unit-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	ck_assert_int_eq(hwevent_module_load(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(hwevent_module_load("", NULL), -ENOENT);
+	ck_assert_int_eq(hwevent_module_load("/nonexistent/hwevent.ko",
+					     "max_pending=4"), -ENOENT);
+	ck_assert_int_eq(hwevent_module_load("/dev/null", NULL), -EINVAL);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(hwevent_module_load(dir, NULL), -EISDIR);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ko", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* Must neither block on the FIFO nor hand it to the kernel. */
+	ck_assert_int_eq(hwevent_module_load(fifo, NULL), -EINVAL);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_wait_for_device)
+{
+	uint64_t t0, dt;
+
+	ck_assert_int_eq(hwevent_wait_for_device(-1), -EINVAL);
+	if (device_exists()) {
+		ck_assert_int_eq(hwevent_wait_for_device(0), 0);
+		return;
+	}
+	ck_assert_int_eq(hwevent_wait_for_device(0), -ETIMEDOUT);
+	t0 = hwevent_now_ns();
+	ck_assert_int_eq(hwevent_wait_for_device(100), -ETIMEDOUT);
+	dt = hwevent_now_ns() - t0;
+	ck_assert_uint_ge(dt, 100ULL * 1000 * 1000);
+	ck_assert_uint_lt(dt, 2ULL * 1000 * 1000 * 1000);
+}
+END_TEST
+
+START_TEST(test_register_bad_fd)
+{
+	struct hwevent_register reg;
+	struct hwevent_msg msg;
+	uint64_t id = 42;
+
+	memset(&reg, 0, sizeof(reg));
+	memset(&msg, 0xa5, sizeof(msg));
+	reg.due_ns = 1000;
+	ck_assert_int_eq(hwevent_register(-1, &reg), -EBADF);
+	ck_assert_int_eq(hwevent_register(-1, NULL), -EINVAL);
+	ck_assert_int_eq(hwevent_register_eventfd(-1, 0, 1000, 1, &id),
+			 -EBADF);
+	ck_assert_uint_eq(id, 42);
+	ck_assert_int_eq(hwevent_wait_request(-1, 1000, 1, &msg), -EBADF);
+	ck_assert_uint_eq(msg.cookie, 0xa5a5a5a5a5a5a5a5ULL);
+}
+END_TEST
+
+/* Not our device: the ioctl is unknown there. */
+START_TEST(test_register_wrong_file)
+{
+	struct hwevent_register reg;
+	uint64_t id = 42;
+	int fd, p[2];
+
+	memset(&reg, 0, sizeof(reg));
+	reg.due_ns = 1000;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hwevent_register(fd, &reg), -ENOTTY);
+	ck_assert_int_eq(hwevent_register_eventfd(fd, 0, 1000, 1, &id),
+			 -ENOTTY);
+	ck_assert_uint_eq(id, 42);
+	close(fd);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(hwevent_wait_request(p[0], 1000, 1, NULL), -ENOTTY);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* Errors are returned, never left in errno. */
+START_TEST(test_errno_untouched)
+{
+	struct hwevent_counters c;
+	uint64_t v;
+
+	errno = EXDEV;
+	hwevent_open(0);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_register(-1, &(struct hwevent_register){ 0 });
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_register_eventfd(-1, 0, 1, 1, NULL);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_wait_request(-1, 1, 1, NULL);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_read_counters(&c);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_param_read("no_such_param", &v);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_module_loaded();
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_module_load("/nonexistent/hwevent.ko", NULL);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_wait_for_device(0);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_parse_seconds("x", &v);
+	ck_assert_int_eq(errno, EXDEV);
+	hwevent_now_ns();
+	ck_assert_int_eq(errno, EXDEV);
+}
+END_TEST
+
+Suite *lib_suite(void)
+{
+	Suite *s = suite_create("lib");
+	TCase *tc = tcase_create("host");
+
+	tcase_add_test(tc, test_open);
+	tcase_add_test(tc, test_open_bad_flags);
+	tcase_add_test(tc, test_module_loaded);
+	tcase_add_test(tc, test_counters);
+	tcase_add_test(tc, test_counters_null);
+	tcase_add_loop_test(tc, test_param_bad_name, 0,
+			    sizeof(bad_names) / sizeof(bad_names[0]));
+	tcase_add_test(tc, test_param_args);
+	tcase_add_test(tc, test_param_absent);
+	tcase_add_test(tc, test_module_load_no_file);
+	tcase_add_test(tc, test_wait_for_device);
+	tcase_add_test(tc, test_register_bad_fd);
+	tcase_add_test(tc, test_register_wrong_file);
+	tcase_add_test(tc, test_errno_untouched);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
