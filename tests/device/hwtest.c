@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shared helpers of the device test suite; see hwtest.h. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hwtest.h"
+
+const char *hwt_ko_path(void)
+{
+	const char *p = getenv("HWEVENT_KO");
+
+	return p && *p ? p : "build/san/hwevent.ko";
+}
+
+const char *hwt_app_path(void)
+{
+	const char *p = getenv("HWEVENT_APP");
+
+	return p && *p ? p : "build/san/event";
+}
+
+/* ---- skip support: the reason travels from the test child to main ---- */
+
+#define SKIP_LEN 200
+static char *skip_buf;
+
+void hwt_skip_init(void)
+{
+	skip_buf = mmap(NULL, SKIP_LEN, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_buf == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	skip_buf[0] = '\0';
+}
+
+void hwt_skip_clear(void)
+{
+	skip_buf[0] = '\0';
+}
+
+const char *hwt_skip_reason(void)
+{
+	return skip_buf[0] ? skip_buf : NULL;
+}
+
+void hwt_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_buf, SKIP_LEN, fmt, ap);
+	va_end(ap);
+	if (!skip_buf[0])
+		strcpy(skip_buf, "skipped");
+	/* No newline may break the TAP line. */
+	for (char *p = skip_buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+void hwt_diag(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("# %s\n", buf);
+	fflush(stdout);
+}
+
+unsigned int hwt_seed(void)
+{
+	static unsigned int seed;
+	const char *s;
+
+	if (seed)
+		return seed;
+	s = getenv("HWEVENT_SEED");
+	if (s && *s)
+		seed = (unsigned int)strtoul(s, NULL, 0);
+	else
+		seed = (unsigned int)(hwevent_now_ns() ^ ((uint64_t)getpid() << 16));
+	if (!seed)
+		seed = 1;
+	hwt_diag("seed %u (set HWEVENT_SEED to repeat)", seed);
+	return seed;
+}
+
+/* xorshift64*: tiny, good enough, thread-local state. */
+uint32_t hwt_rand(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return (uint32_t)((x * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+/* ---- module state ---- */
+
+int hwt_unload_retry(int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	int ret;
+
+	for (;;) {
+		ret = hwevent_module_unload();
+		if (ret != -EBUSY && ret != -EAGAIN)
+			return ret;
+		if (hwevent_now_ns() >= deadline)
+			return ret;
+		hwt_sleep_ms(20);
+	}
+}
+
+void hwt_setup_unloaded(void)
+{
+	int ret;
+
+	if (!hwevent_module_loaded())
+		return;
+	ret = hwt_unload_retry(SOON_MS);
+	ck_assert_msg(ret == 0 || ret == -ENOENT,
+		      "setup: unloading the module failed: %s", strerror(-ret));
+	ck_assert_msg(!hwevent_module_loaded(),
+		      "setup: module still loaded after unload");
+}
+
+void hwt_setup_loaded(void)
+{
+	struct hwevent_counters c;
+	uint64_t mp;
+	int ret;
+
+	if (!hwevent_module_loaded()) {
+		ret = hwevent_module_load(hwt_ko_path(), NULL);
+		ck_assert_msg(ret == 0 || ret == -EEXIST,
+			      "setup: loading %s failed: %s", hwt_ko_path(),
+			      strerror(-ret));
+	}
+	ret = hwevent_wait_for_device(SOON_MS);
+	ck_assert_msg(ret == 0, "setup: %s did not appear: %s",
+		      HWEVENT_DEV_PATH, strerror(-ret));
+	ret = hwevent_param_read("max_pending", &mp);
+	ck_assert_msg(ret == 0, "setup: reading max_pending: %s",
+		      strerror(-ret));
+	if (mp != DEFAULT_MAX_PENDING) {
+		ret = hwevent_param_write("max_pending", DEFAULT_MAX_PENDING);
+		ck_assert_msg(ret == 0, "setup: resetting max_pending: %s",
+			      strerror(-ret));
+	}
+	ret = hwevent_read_counters(&c);
+	ck_assert_msg(ret == 0, "setup: reading counters: %s", strerror(-ret));
+	ck_assert_msg(c.pending == 0,
+		      "setup: %" PRIu64 " registrations left pending by an "
+		      "earlier test", c.pending);
+}
+
+/* ---- device helpers ---- */
+
+int hwt_open(void)
+{
+	int fd = hwevent_open(0);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", HWEVENT_DEV_PATH,
+		      strerror(fd < 0 ? -fd : 0));
+	return fd;
+}
+
+int hwt_eventfd(void)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ck_assert_msg(efd >= 0, "eventfd: %s", strerror(errno));
+	return efd;
+}
+
+int hwt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+void hwt_reg_eventfd_arg(struct hwevent_register *r, int efd, uint64_t due_ns,
+			 uint64_t cookie)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = HWEVENT_TYPE_EVENTFD;
+	r->due_ns = due_ns;
+	r->cookie = cookie;
+	r->eventfd = efd;
+}
+
+uint64_t hwt_reg_eventfd(int fd, int efd, uint64_t due_ns)
+{
+	uint64_t id = 0;
+	int ret = hwevent_register_eventfd(fd, efd, due_ns, 0, &id);
+
+	ck_assert_msg(ret == 0, "register eventfd (due %" PRIu64 " ns): %s",
+		      due_ns, strerror(-ret));
+	ck_assert_msg(id != 0, "register eventfd returned id 0");
+	return id;
+}
+
+bool hwt_efd_ready(int efd)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+uint64_t hwt_efd_take(int efd)
+{
+	uint64_t v = 0;
+
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+uint64_t hwt_efd_wait(int efd, int timeout_ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	for (;;) {
+		uint64_t now = hwevent_now_ns();
+		int left = now >= deadline ? 0 :
+			   (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
+		int n = poll(&p, 1, left);
+
+		if (n == 1)
+			return hwt_efd_take(efd);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return 0;
+	}
+}
+
+uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t sum = 0;
+
+	while (sum < want) {
+		uint64_t now = hwevent_now_ns();
+
+		if (now >= deadline)
+			break;
+		sum += hwt_efd_wait(efd, (int)((deadline - now) / NS_PER_MS) + 1);
+	}
+	return sum;
+}
+
+struct hwevent_counters hwt_counters(void)
+{
+	struct hwevent_counters c;
+	int ret = hwevent_read_counters(&c);
+
+	ck_assert_msg(ret == 0, "reading counters: %s", strerror(-ret));
+	return c;
+}
+
+void hwt_assert_delta_at(const char *file, int line,
+			 const struct hwevent_counters *c0, int64_t dreg,
+			 int64_t dfired, int64_t dcanc, int64_t dpend)
+{
+	struct hwevent_counters c = hwt_counters();
+	int64_t r = (int64_t)(c.registered - c0->registered);
+	int64_t f = (int64_t)(c.fired - c0->fired);
+	int64_t x = (int64_t)(c.cancelled - c0->cancelled);
+	int64_t p = (int64_t)(c.pending - c0->pending);
+
+	ck_assert_msg(r == dreg && f == dfired && x == dcanc && p == dpend,
+		      "%s:%d: counter deltas registered/fired/cancelled/pending "
+		      "= %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64
+		      ", expected %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64,
+		      file, line, r, f, x, p, dreg, dfired, dcanc, dpend);
+	ck_assert_msg(c.registered == c.fired + c.cancelled + c.pending,
+		      "%s:%d: invariant broken: registered %" PRIu64
+		      " != fired %" PRIu64 " + cancelled %" PRIu64
+		      " + pending %" PRIu64, file, line, c.registered, c.fired,
+		      c.cancelled, c.pending);
+}
+
+void hwt_assert_rest_at(const char *file, int line)
+{
+	struct hwevent_counters c = hwt_counters();
+
+	ck_assert_msg(c.pending == 0, "%s:%d: %" PRIu64
+		      " registrations still pending", file, line, c.pending);
+	ck_assert_msg(c.registered == c.fired + c.cancelled,
+		      "%s:%d: invariant broken at rest: registered %" PRIu64
+		      " != fired %" PRIu64 " + cancelled %" PRIu64,
+		      file, line, c.registered, c.fired, c.cancelled);
+}
+
+bool hwt_wait_pending(uint64_t want, int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	struct hwevent_counters c;
+
+	for (;;) {
+		if (hwevent_read_counters(&c) == 0 && c.pending == want)
+			return true;
+		if (hwevent_now_ns() >= deadline)
+			return false;
+		hwt_sleep_ms(2);
+	}
+}
+
+void hwt_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void hwt_spin_ns(uint64_t ns)
+{
+	uint64_t end = hwevent_now_ns() + ns;
+
+	while (hwevent_now_ns() < end)
+		;
+}
+
+/* ---- running programs ---- */
+
+static void append(char *buf, size_t *len, const char *src, size_t n)
+{
+	if (n > HWT_OUT_MAX - 1 - *len)
+		n = HWT_OUT_MAX - 1 - *len;
+	memcpy(buf + *len, src, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+int hwt_run(char *const argv[], uid_t uid, struct hwt_output *o,
+	    int timeout_s, uint64_t *elapsed_ns)
+{
+	uint64_t t0 = hwevent_now_ns();
+	uint64_t deadline = t0 + (uint64_t)timeout_s * NS_PER_SEC;
+	size_t len[2] = { 0, 0 };
+	char *buf[2] = { o->out, o->err };
+	int po[2], pe[2], status, open_pipes = 2;
+	struct pollfd p[2];
+	bool timed_out = false;
+	pid_t pid;
+
+	o->out[0] = o->err[0] = '\0';
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(po[0]);
+		close(po[1]);
+		close(pe[0]);
+		close(pe[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		if (uid != (uid_t)-1) {
+			if (setgroups(0, NULL) < 0 || setgid(uid) < 0 ||
+			    setuid(uid) < 0) {
+				dprintf(STDERR_FILENO, "hwt_run: drop to %u: %s\n",
+					(unsigned int)uid, strerror(errno));
+				_exit(126);
+			}
+		}
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "hwt_run: exec %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (open_pipes) {
+		uint64_t now = hwevent_now_ns();
+		char tmp[4096];
+		int r;
+
+		if (now >= deadline) {
+			timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		r = poll(p, 2, (int)((deadline - now) / NS_PER_MS) + 1);
+		if (r <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			n = read(p[i].fd, tmp, sizeof(tmp));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_pipes--;
+				continue;
+			}
+			append(buf[i], &len[i], tmp, (size_t)n);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (elapsed_ns)
+		*elapsed_ns = hwevent_now_ns() - t0;
+	if (timed_out)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+const char *hwt_mktempdir(void)
+{
+	static char path[PATH_MAX];
+	char tmpl[] = "/tmp/hwevent-test-XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	ck_assert_msg(d != NULL, "mkdtemp: %s", strerror(errno));
+	ck_assert_msg(chmod(d, 0755) == 0, "chmod %s: %s", d, strerror(errno));
+	ck_assert_msg(realpath(d, path) != NULL, "realpath %s: %s", d,
+		      strerror(errno));
+	return path;
+}
+
+void hwt_copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char buf[65536];
+	int in, outfd;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(in >= 0, "open %s: %s", src, strerror(errno));
+	outfd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	ck_assert_msg(outfd >= 0, "create %s: %s", dst, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_msg(write(outfd, buf, (size_t)n) == n, "write %s: %s",
+			      dst, strerror(errno));
+	ck_assert_msg(n == 0, "read %s: %s", src, strerror(errno));
+	ck_assert_msg(fchmod(outfd, mode) == 0, "chmod %s", dst);
+	close(in);
+	ck_assert_msg(close(outfd) == 0, "close %s: %s", dst, strerror(errno));
+}
+
+void hwt_rmtree(const char *dir)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+bool hwt_contains(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+int hwt_count_lines(const char *s, const char *needle)
+{
+	int n = 0;
+
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char line[1024];
+
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, s, len);
+		line[len] = '\0';
+		if (strcasestr(line, needle))
+			n++;
+		s = nl ? nl + 1 : NULL;
+	}
+	return n;
+}

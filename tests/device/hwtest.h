@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the device test suite (build/san/test_device).
+ *
+ * The suite talks to the real driver: it needs root and a kernel that can
+ * load build/san/hwevent.ko, i.e. the test VM (tests/guest-suite.sh) or a
+ * real Linux machine.  Every test runs in its own forked child (Check's
+ * CK_FORK), one at a time, so a test sees the device as the previous one
+ * left it; each test that touches the device checks at its end that
+ * nothing is left pending.
+ *
+ * Helpers named hwt_* may ck_assert and so must only run in the Check test
+ * process itself, never in a process a test forked (those report through
+ * their exit status) nor in a thread other than the test's main thread
+ * (threads record errors for the main thread to assert).
+ */
+#ifndef HWTEST_H
+#define HWTEST_H
+
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "libhwevent.h"
+
+#define NS_PER_MS	1000000ULL
+#define NS_PER_US	1000ULL
+#define NS_PER_SEC	1000000000ULL
+
+/* A due time no test waits for: a registration with it must be cancelled. */
+#define LONG_DUE_NS	(60ULL * NS_PER_SEC)
+/* Upper bound for anything that should happen "soon" in the emulated VM. */
+#define SOON_MS		10000
+
+#define DEFAULT_MAX_PENDING	1024
+
+/* What a test needs of the module before it starts. */
+enum hwt_need {
+	HWT_LOADED,	/* loaded, device present, max_pending at default */
+	HWT_UNLOADED,	/* not loaded */
+};
+
+struct hwt_case {
+	const char *name;
+	const TTest *const *test;	/* &name, as START_TEST defines it */
+	enum hwt_need need;
+	int timeout_s;
+};
+
+struct hwt_suite {
+	const char *name;
+	const struct hwt_case *cases;
+	size_t ncases;
+};
+
+#define HWT_CASE(fn, need, timeout) { #fn, &fn, need, timeout }
+#define HWT_SUITE(sname, arr) \
+	{ sname, arr, sizeof(arr) / sizeof((arr)[0]) }
+
+extern const struct hwt_suite hwt_suite_lifecycle;
+extern const struct hwt_suite hwt_suite_register;
+extern const struct hwt_suite hwt_suite_invalid;
+extern const struct hwt_suite hwt_suite_cancel;
+extern const struct hwt_suite hwt_suite_limit;
+extern const struct hwt_suite hwt_suite_memcg;
+extern const struct hwt_suite hwt_suite_race;
+
+/* Paths of the module and the app: env HWEVENT_KO / HWEVENT_APP, else
+ * build/san/hwevent.ko and build/san/event relative to the cwd. */
+const char *hwt_ko_path(void);
+const char *hwt_app_path(void);
+
+/* Check fixtures: bring the module into the state a test needs. */
+void hwt_setup_loaded(void);
+void hwt_setup_unloaded(void);
+/* Unload the module, retrying while it is busy (a previous test's process
+ * may still be exiting); returns the last error (0 on success). */
+int hwt_unload_retry(int timeout_ms);
+
+/* Mark the running test skipped (it must then return); main prints
+ * "ok N - name # SKIP reason". */
+void hwt_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Shared memory for the skip reason; set up by main before any fork. */
+void hwt_skip_init(void);
+void hwt_skip_clear(void);
+const char *hwt_skip_reason(void);
+
+/* A TAP comment line ("# ..."), flushed at once. */
+void hwt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Random numbers for the race tests: seeded from env HWEVENT_SEED or the
+ * clock (the seed is printed as a diagnostic). */
+unsigned int hwt_seed(void);
+uint32_t hwt_rand(uint64_t *state);
+
+/* Open /dev/hwevent (asserts). */
+int hwt_open(void);
+/* A non-blocking eventfd (asserts). */
+int hwt_eventfd(void);
+/* Raw HWEVENT_IOC_REGISTER / any ioctl: 0 or -errno, bypassing the library. */
+int hwt_ioctl(int fd, unsigned long cmd, void *arg);
+/* A valid EVENTFD registration argument. */
+void hwt_reg_eventfd_arg(struct hwevent_register *r, int efd, uint64_t due_ns,
+			 uint64_t cookie);
+/* Register an EVENTFD notification and assert success; returns the id. */
+uint64_t hwt_reg_eventfd(int fd, int efd, uint64_t due_ns);
+
+/* Whether @efd is readable right now. */
+bool hwt_efd_ready(int efd);
+/* Wait up to @timeout_ms for @efd to be readable and read it; 0 if it was
+ * not signalled in time. */
+uint64_t hwt_efd_wait(int efd, int timeout_ms);
+/* Read whatever @efd holds now (0 if nothing). */
+uint64_t hwt_efd_take(int efd);
+/* Read @efd until its values add up to @want or @timeout_ms pass; returns
+ * the sum. */
+uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms);
+
+/* Counters (asserts the read succeeds). */
+struct hwevent_counters hwt_counters(void);
+/* Assert each counter changed by exactly the given amount since @c0 and
+ * that registered == fired + cancelled + pending holds now. */
+#define hwt_assert_delta(c0, dreg, dfired, dcanc, dpend) \
+	hwt_assert_delta_at(__FILE__, __LINE__, (c0), (dreg), (dfired), \
+			    (dcanc), (dpend))
+void hwt_assert_delta_at(const char *file, int line,
+			 const struct hwevent_counters *c0, int64_t dreg,
+			 int64_t dfired, int64_t dcanc, int64_t dpend);
+/* Assert the device is at rest: pending == 0 and the invariant holds. */
+#define hwt_assert_rest() hwt_assert_rest_at(__FILE__, __LINE__)
+void hwt_assert_rest_at(const char *file, int line);
+/* Poll the counters until pending == @want or @timeout_ms pass; returns
+ * whether it got there. */
+bool hwt_wait_pending(uint64_t want, int timeout_ms);
+
+void hwt_sleep_ms(unsigned int ms);
+/* Busy-wait @ns nanoseconds (for sub-scheduler-tick delays). */
+void hwt_spin_ns(uint64_t ns);
+
+/*
+ * Run @argv[0] with @argv, its stdout captured into @out and its stderr
+ * into @err (each NUL-terminated, truncated to HWT_OUT_MAX - 1), stdin
+ * /dev/null.  If @uid is not (uid_t)-1 the child drops to that uid/gid
+ * (and no supplementary groups) before exec.  Returns the exit status,
+ * 128 + signal if killed, or -1 on timeout or failure to start.
+ * @elapsed_ns, if not NULL, gets the run time.
+ */
+#define HWT_OUT_MAX (128 * 1024)
+struct hwt_output {
+	char out[HWT_OUT_MAX];
+	char err[HWT_OUT_MAX];
+};
+int hwt_run(char *const argv[], uid_t uid, struct hwt_output *o,
+	    int timeout_s, uint64_t *elapsed_ns);
+
+/* Make a fresh 0755 directory under /tmp (asserts); returns its canonical
+ * path in a static buffer. */
+const char *hwt_mktempdir(void);
+/* Copy file @src to @dst with mode @mode (asserts). */
+void hwt_copy_file(const char *src, const char *dst, mode_t mode);
+/* rm -rf of a directory made by hwt_mktempdir() (best effort). */
+void hwt_rmtree(const char *dir);
+
+/* Case-insensitive substring search. */
+bool hwt_contains(const char *hay, const char *needle);
+/* Count lines of @s containing @needle (case-insensitive). */
+int hwt_count_lines(const char *s, const char *needle);
+
+#endif /* HWTEST_H */

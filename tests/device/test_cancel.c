@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cancellation: a signal ends a REQUEST wait; closing the file (also by
+ * exit or SIGKILL) cancels everything pending on it, and nothing fires
+ * afterwards.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hwtest.h"
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/* SIGUSR1 with a handler that does nothing, without SA_RESTART. */
+static void install_sigusr1(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+}
+
+struct kicker {
+	pthread_t target;
+	int sig;
+	unsigned int delay_ms;
+};
+
+static void *kicker_fn(void *arg)
+{
+	struct kicker *k = arg;
+
+	hwt_sleep_ms(k->delay_ms);
+	pthread_kill(k->target, k->sig);
+	return NULL;
+}
+
+/* Send @sig to the calling thread after @delay_ms, from another thread. */
+static pthread_t kick_later(struct kicker *k, int sig, unsigned int delay_ms)
+{
+	pthread_t t;
+
+	k->target = pthread_self();
+	k->sig = sig;
+	k->delay_ms = delay_ms;
+	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, k), 0);
+	return t;
+}
+
+/* A caught signal ends the wait with EINTR and cancels the registration:
+ * it never fires later. */
+START_TEST(request_signal_returns_eintr_and_cancels)
+{
+	const uint64_t due = 2 * NS_PER_SEC;
+	struct hwevent_counters c0;
+	struct hwevent_msg m;
+	struct kicker k;
+	pthread_t t;
+	uint64_t t0, t1;
+	int fd, ret;
+
+	install_sigusr1();
+	fd = hwt_open();
+	c0 = hwt_counters();
+	t0 = hwevent_now_ns();
+	t = kick_later(&k, SIGUSR1, 100);
+	ret = hwevent_wait_request(fd, due, 1, &m);
+	t1 = hwevent_now_ns();
+	pthread_join(t, NULL);
+	ck_assert_msg(ret == -EINTR, "request returned %d (%s), expected -EINTR",
+		      ret, strerror(-ret));
+	ck_assert_msg(t1 - t0 < due, "the signal did not end the wait (%" PRIu64
+		      " ns)", t1 - t0);
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	/* Not even after its due time. */
+	hwt_sleep_ms((unsigned int)((due + 500 * NS_PER_MS) / NS_PER_MS));
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	/* The file goes on working. */
+	ck_assert_int_eq(hwevent_wait_request(fd, NS_PER_MS, 2, &m), 0);
+	ck_assert_uint_eq(m.cookie, 2);
+	hwt_assert_delta(&c0, 2, 1, 1, 0);
+	close(fd);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* An ignored signal is not delivered and does not end the wait. */
+START_TEST(request_ignored_signal_does_not_interrupt)
+{
+	struct hwevent_counters c0;
+	struct hwevent_msg m;
+	struct kicker k;
+	pthread_t t;
+	int fd, ret;
+
+	ck_assert(signal(SIGUSR2, SIG_IGN) != SIG_ERR);
+	fd = hwt_open();
+	c0 = hwt_counters();
+	t = kick_later(&k, SIGUSR2, 50);
+	ret = hwevent_wait_request(fd, 300 * NS_PER_MS, 9, &m);
+	pthread_join(t, NULL);
+	ck_assert_msg(ret == 0, "request: %s", strerror(-ret));
+	ck_assert_uint_eq(m.cookie, 9);
+	hwt_assert_delta(&c0, 1, 1, 0, 0);
+	close(fd);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* A child blocked in a REQUEST and killed by SIGKILL: cancelled. */
+START_TEST(request_sigkill_cancels)
+{
+	struct hwevent_counters c0;
+	int fd, status;
+	pid_t pid;
+
+	fd = hwt_open();
+	c0 = hwt_counters();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct hwevent_msg m;
+
+		hwevent_wait_request(fd, LONG_DUE_NS, 1, &m);
+		_exit(3);
+	}
+	ck_assert_msg(hwt_wait_pending(1, SOON_MS),
+		      "the child's request never became pending");
+	hwt_sleep_ms(20);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	close(fd);
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* Closing the file cancels its pending EVENTFD registrations at once. */
+START_TEST(close_cancels_eventfd)
+{
+	struct hwevent_counters c0;
+	int fd, efd;
+
+	fd = hwt_open();
+	efd = hwt_eventfd();
+	c0 = hwt_counters();
+	for (int i = 0; i < 5; i++)
+		hwt_reg_eventfd(fd, efd, NS_PER_SEC + (uint64_t)i);
+	close(fd);
+	hwt_assert_delta(&c0, 5, 0, 5, 0);
+	hwt_sleep_ms(1300);
+	ck_assert_msg(!hwt_efd_ready(efd), "eventfd signalled after close");
+	hwt_assert_delta(&c0, 5, 0, 5, 0);
+	close(efd);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* Registrations that fired are not counted again when the file closes. */
+START_TEST(close_cancels_only_pending)
+{
+	struct hwevent_counters c0;
+	int fd, efd;
+
+	fd = hwt_open();
+	efd = hwt_eventfd();
+	c0 = hwt_counters();
+	for (int i = 0; i < 3; i++) {
+		hwt_reg_eventfd(fd, efd, NS_PER_MS);
+		hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
+	}
+	ck_assert_uint_eq(hwt_efd_collect(efd, 3, SOON_MS), 3);
+	hwt_assert_delta(&c0, 6, 3, 0, 3);
+	close(fd);
+	hwt_assert_delta(&c0, 6, 3, 3, 0);
+	ck_assert(!hwt_efd_ready(efd));
+	close(efd);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* Child registrations and their end: how the child leaves. */
+enum child_end { END_EXIT, END_SIGKILL };
+
+static void child_cancels(enum child_end how)
+{
+	struct hwevent_counters c0;
+	int efd, p[2], status;
+	char c;
+	pid_t pid;
+
+	efd = hwt_eventfd();
+	ck_assert_int_eq(pipe(p), 0);
+	c0 = hwt_counters();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = hwevent_open(0);
+
+		close(p[0]);
+		if (fd < 0)
+			_exit(10);
+		for (int i = 0; i < 3; i++)
+			if (hwevent_register_eventfd(fd, efd, NS_PER_SEC,
+						     i, NULL))
+				_exit(11);
+		if (write(p[1], "r", 1) != 1)
+			_exit(12);
+		if (how == END_SIGKILL)
+			for (;;)
+				pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_msg(read(p[0], &c, 1) == 1, "child failed before registering");
+	close(p[0]);
+	if (how == END_SIGKILL)
+		kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (how == END_SIGKILL)
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	else
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "child status %#x", status);
+	hwt_assert_delta(&c0, 3, 0, 3, 0);
+	hwt_sleep_ms(1300);
+	ck_assert_msg(!hwt_efd_ready(efd), "eventfd signalled after exit");
+	hwt_assert_delta(&c0, 3, 0, 3, 0);
+	close(efd);
+	hwt_assert_rest();
+}
+
+START_TEST(exit_cancels_eventfd)
+{
+	child_cancels(END_EXIT);
+}
+END_TEST
+
+START_TEST(sigkill_cancels_eventfd)
+{
+	child_cancels(END_SIGKILL);
+}
+END_TEST
+
+/* Closing one descriptor of a file that is still open elsewhere (dup)
+ * cancels nothing: only the file's release does. */
+START_TEST(close_of_dup_cancels_nothing)
+{
+	struct hwevent_counters c0;
+	int fd, fd2, efd;
+
+	fd = hwt_open();
+	fd2 = dup(fd);
+	ck_assert_int_ge(fd2, 0);
+	efd = hwt_eventfd();
+	c0 = hwt_counters();
+	hwt_reg_eventfd(fd, efd, 200 * NS_PER_MS);
+	close(fd);
+	ck_assert_uint_eq(hwt_efd_wait(efd, SOON_MS), 1);
+	hwt_assert_delta(&c0, 1, 1, 0, 0);
+	close(fd2);
+	close(efd);
+	hwt_assert_rest();
+}
+END_TEST
+
+/* A child sharing the parent's open file registers and exits: the file
+ * stays open in the parent, so the registration still fires. */
+START_TEST(child_exit_keeps_shared_file)
+{
+	struct hwevent_counters c0;
+	int fd, efd, status;
+	pid_t pid;
+
+	fd = hwt_open();
+	efd = hwt_eventfd();
+	c0 = hwt_counters();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(hwevent_register_eventfd(fd, efd, 200 * NS_PER_MS, 1,
+					       NULL) ? 1 : 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(hwt_efd_wait(efd, SOON_MS), 1);
+	hwt_assert_delta(&c0, 1, 1, 0, 0);
+	close(fd);
+	close(efd);
+	hwt_assert_rest();
+}
+END_TEST
+
+struct req_arg {
+	int fd;
+	int ret;
+	struct hwevent_msg m;
+};
+
+static void *req_fn(void *arg)
+{
+	struct req_arg *a = arg;
+
+	a->ret = hwevent_wait_request(a->fd, 300 * NS_PER_MS, 77, &a->m);
+	return NULL;
+}
+
+/* Closing the descriptor while another thread waits in a REQUEST on it
+ * does not disturb the request: the ioctl holds the file. */
+START_TEST(close_during_request_in_other_thread)
+{
+	struct hwevent_counters c0;
+	struct req_arg a;
+	pthread_t t;
+
+	memset(&a, 0, sizeof(a));
+	a.fd = hwt_open();
+	c0 = hwt_counters();
+	ck_assert_int_eq(pthread_create(&t, NULL, req_fn, &a), 0);
+	ck_assert(hwt_wait_pending(1, SOON_MS));
+	close(a.fd);
+	pthread_join(t, NULL);
+	ck_assert_msg(a.ret == 0, "request: %s", strerror(-a.ret));
+	ck_assert_uint_eq(a.m.cookie, 77);
+	hwt_assert_delta(&c0, 1, 1, 0, 0);
+	hwt_assert_rest();
+}
+END_TEST
+
+static const struct hwt_case cases[] = {
+	HWT_CASE(request_signal_returns_eintr_and_cancels, HWT_LOADED, 60),
+	HWT_CASE(request_ignored_signal_does_not_interrupt, HWT_LOADED, 60),
+	HWT_CASE(request_sigkill_cancels, HWT_LOADED, 60),
+	HWT_CASE(close_cancels_eventfd, HWT_LOADED, 60),
+	HWT_CASE(close_cancels_only_pending, HWT_LOADED, 60),
+	HWT_CASE(exit_cancels_eventfd, HWT_LOADED, 60),
+	HWT_CASE(sigkill_cancels_eventfd, HWT_LOADED, 60),
+	HWT_CASE(close_of_dup_cancels_nothing, HWT_LOADED, 60),
+	HWT_CASE(child_exit_keeps_shared_file, HWT_LOADED, 60),
+	HWT_CASE(close_during_request_in_other_thread, HWT_LOADED, 60),
+};
+
+const struct hwt_suite hwt_suite_cancel = HWT_SUITE("cancel", cases);

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/guest-suite.sh: the hwevent device tests, on a kernel that may load
+# the module.  Prints TAP on stdout; exits 0 only if every test passed.
+#
+# WHERE IT RUNS: inside the test VM, as run-tests.sh does it:
+#     make tests && vm/run-in-vm.sh --timeout 600 -- tests/guest-suite.sh
+# or natively, as root, on a real Linux machine with module support whose
+# running kernel is the one the module was built for (make tests; then
+# sudo tests/guest-suite.sh from the repository root).  It loads and
+# unloads hwevent.ko (do not run it where the module is in use) and refuses
+# to run unless the kernel supports modules (/proc/modules) and its release
+# matches the module's vermagic, so it never runs on a build host whose
+# kernel cannot load the module.
+#
+# What it does:
+#   1. unloads hwevent if it is loaded (the lifecycle tests need that);
+#   2. runs build/san/test_device, which loads the module itself as each
+#      test needs (its TAP lines are passed through, numbered on);
+#   3. unloads the module (one more test);
+#   4. checks the kernel log written since step 1 for warnings, oopses,
+#      sanitizer and slab reports (one more test).
+#
+# Arguments are passed to test_device (patterns selecting tests).
+# Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
+# HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+ko=${HWEVENT_KO:-build/san/hwevent.ko}
+test_bin=${HWEVENT_TEST_DEVICE:-build/san/test_device}
+export PATH="$PATH:/usr/sbin:/sbin"
+
+bail() {
+	echo "Bail out! guest-suite: $*"
+	exit 2
+}
+
+[ "$(id -u)" = 0 ] || bail "needs root"
+[ -e /proc/modules ] ||
+	bail "this kernel cannot load modules (no /proc/modules): run it in the VM (vm/run-in-vm.sh -- $0)"
+[ -r "$ko" ] || bail "$ko is missing: run 'make tests' first"
+[ -x "$test_bin" ] || bail "$test_bin is missing: run 'make tests' first"
+
+if command -v modinfo >/dev/null 2>&1; then
+	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null)
+else
+	vermagic=$(tr '\0' '\n' <"$ko" | sed -n 's/^vermagic=//p' | head -1)
+fi
+release=${vermagic%% *}
+[ -n "$release" ] || bail "cannot read the vermagic of $ko"
+[ "$release" = "$(uname -r)" ] ||
+	bail "$ko is built for $release but this kernel is $(uname -r)"
+
+module_loaded() {
+	[ -d /sys/module/hwevent ]
+}
+
+# The kernel log from here on is what the tests caused.
+log_start=$(dmesg | wc -l)
+
+if module_loaded; then
+	rmmod hwevent 2>/dev/null || bail "hwevent is loaded and in use; cannot start"
+fi
+
+n=0
+failed=0
+rc=""
+echo "# guest-suite: kernel $(uname -r), $(nproc) CPUs, test binary $test_bin"
+start=$(date +%s)
+while IFS= read -r line; do
+	if [[ $line =~ ^__GUEST_SUITE_RC=([0-9]+)$ ]]; then
+		rc=${BASH_REMATCH[1]}
+	elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
+		n=$((n + 1))
+		[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
+		echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
+	elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
+		: # our own plan comes at the end
+	else
+		echo "$line"
+	fi
+done < <("$test_bin" "$@"; echo "__GUEST_SUITE_RC=$?")
+echo "# guest-suite: test_device ran $n tests in $(($(date +%s) - start)) s"
+
+n=$((n + 1))
+if [ "$rc" = 0 ] && [ "$n" -gt 1 ]; then
+	echo "ok $n - guest:test_device_exit_status"
+else
+	echo "not ok $n - guest:test_device_exit_status"
+	echo "#   test_device exited with status ${rc:-unknown} after $((n - 1)) tests"
+	failed=$((failed + 1))
+fi
+
+n=$((n + 1))
+unload_err=""
+if module_loaded; then
+	unload_err=$(rmmod hwevent 2>&1) || true
+fi
+if module_loaded; then
+	echo "not ok $n - guest:module_unloads_after_suite"
+	echo "#   rmmod hwevent: $unload_err"
+	echo "#   refcnt: $(cat /sys/module/hwevent/refcnt 2>/dev/null)"
+	failed=$((failed + 1))
+else
+	echo "ok $n - guest:module_unloads_after_suite"
+fi
+
+# Warnings, oopses, sanitizer and slab debugging reports, lockups; the
+# "Slab cache still has objects" of a leak shows at unload, above.
+bad='WARNING:|BUG:|BUG [^ ]+ \(|Oops|general protection fault|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|Slab cache still has objects|Poison overwritten|Object padding|Redzone|refcount_t|list_add corruption|list_del corruption|scheduling while atomic|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall|possible circular locking|inconsistent lock state|Kernel panic'
+n=$((n + 1))
+problems=$(dmesg | tail -n "+$((log_start + 1))" | grep -aE "$bad" | head -40)
+if [ -z "$problems" ]; then
+	echo "ok $n - guest:kernel_log_clean"
+else
+	echo "not ok $n - guest:kernel_log_clean"
+	printf '%s\n' "$problems" | sed 's/^/#   /'
+	failed=$((failed + 1))
+fi
+
+echo "1..$n"
+echo "# guest-suite: $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
