@@ -44,7 +44,11 @@ done
 [ $# -gt 0 ] || usage
 
 cwd=$(pwd -P)
+repo=$(cd "$repo" && pwd -P)
+# The guest mounts fresh filesystems on /tmp, /run, /dev, ...; the repo is
+# shared on its own and mounted after them, so a clone may live in /tmp.
 case $cwd/ in
+"$repo"/*) ;;
 /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
 	die "the guest does not see the host's $cwd (a fresh filesystem there); run from elsewhere" ;;
 esac
@@ -79,6 +83,7 @@ rm -f "$out/vm-status" "$out/vm-dmesg.log" "$log"
 	echo
 } >"$out/vm-cmd.sh"
 printf '%s\n' "$out" >"$out/vm-path"
+printf '%s\n' "$repo" >"$out/vm-repo"
 
 # loglevel=4 keeps the boot quiet; init raises it to 5 for CMD, so kernel
 # warnings show as they happen (the check below reads the full log anyway).
@@ -92,6 +97,7 @@ qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem
 	-nodefaults -no-user-config -display none -monitor none -serial stdio
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$repo,mount_tag=hostrepo,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=hostout,security_model=none,multidevs=remap")
 
 echo "run-in-vm: booting $kernel (TCG, timeout ${timeout_s}s): $*" >&2
