@@ -25,20 +25,35 @@
  * enum hwevent_type - how the driver notifies the application
  * @HWEVENT_TYPE_REQUEST: pending request.  HWEVENT_IOC_REGISTER blocks until
  *	the timer fires and then returns the event's &struct hwevent_msg.  A
- *	signal ends the wait and cancels the registration (EINTR).  The
- *	original sample's type 0, the pending IRP.
+ *	signal whose handler runs ends the wait and cancels the registration
+ *	(EINTR).  The original sample's type 0, the pending IRP.
+ *	The same request may be submitted asynchronously through io_uring
+ *	(IORING_OP_URING_CMD, see &struct hwevent_uring_cmd): the analog of
+ *	an overlapped DeviceIoControl.  Each firing completes one pending
+ *	request of the registration; later ones wait with HWEVENT_IOC_WAIT.
  * @HWEVENT_TYPE_EVENTFD: the ioctl returns at once; when the timer fires
  *	the driver adds 1 to the eventfd named in &hwevent_register.eventfd.
  *	The original sample's type 1, the event object.
+ * @HWEVENT_TYPE_QUEUE: the ioctl returns at once; each firing appends a
+ *	&struct hwevent_msg to the open file's event queue, which read(2)
+ *	returns, poll(2) reports as readable, and which sends SIGIO to the
+ *	file's owner when O_ASYNC is set (F_SETOWN, F_SETFL).
  */
 enum hwevent_type {
 	HWEVENT_TYPE_REQUEST = 0,
 	HWEVENT_TYPE_EVENTFD = 1,
+	HWEVENT_TYPE_QUEUE = 2,
 };
 
 /* Bounds of &hwevent_register.due_ns: at least 1 ns, at most one day. */
 #define HWEVENT_DUE_MIN_NS	1ULL
 #define HWEVENT_DUE_MAX_NS	(24ULL * 60 * 60 * 1000000000ULL)
+/*
+ * Bounds of a non-zero &hwevent_register.period_ns.  The lower one keeps a
+ * periodic timer from flooding a CPU with softirq work.
+ */
+#define HWEVENT_PERIOD_MIN_NS	10000ULL
+#define HWEVENT_PERIOD_MAX_NS	HWEVENT_DUE_MAX_NS
 
 /**
  * struct hwevent_msg - what the driver reports about one event
@@ -51,7 +66,16 @@ enum hwevent_type {
  * @id: the registration's id, as returned in &hwevent_register.id.
  * @type: the registration's &enum hwevent_type.
  * @flags: none are defined yet; always 0.
+ * @lost: how many events before this one were not delivered: for
+ *	HWEVENT_TYPE_QUEUE, records the file's queue dropped because it was
+ *	full (from any registration of the file); for HWEVENT_TYPE_REQUEST,
+ *	firings of this registration that found no pending request, and
+ *	periods the timer itself overran.  Together with @seq it lets a
+ *	reader that fell behind see exactly what it missed.
  * @reserved: always 0.
+ *
+ * read(2) on the device returns these records, whole, for
+ * HWEVENT_TYPE_QUEUE registrations.
  */
 struct hwevent_msg {
 	__u64 cookie;
@@ -60,7 +84,8 @@ struct hwevent_msg {
 	__u64 id;
 	__u32 type;
 	__u32 flags;
-	__u64 reserved[2];
+	__u64 lost;
+	__u64 reserved;
 };
 
 /**
@@ -76,11 +101,19 @@ struct hwevent_msg {
  *	the driver holds its own reference to the eventfd until the event
  *	fires or is cancelled.  Must be 0 for other types.
  * @pad: must be 0.
+ * @period_ns: in: 0 for a single event; else the timer fires again every
+ *	@period_ns after the first firing, in [HWEVENT_PERIOD_MIN_NS,
+ *	HWEVENT_PERIOD_MAX_NS], until the registration is cancelled
+ *	(HWEVENT_IOC_CANCEL, or closing the file).  When the application
+ *	falls behind, an eventfd counts every period, a queue drops records
+ *	and reports them in &hwevent_msg.lost, and a REQUEST registration
+ *	completes one pending request per firing and counts the firings that
+ *	found none in &hwevent_msg.lost.
  * @reserved: must be 0.
  * @id: out: the registration's id, unique among the registrations made
  *	through this open file, never 0.
- * @msg: out: for HWEVENT_TYPE_REQUEST, the event, once it fired; zeroed
- *	for other types.
+ * @msg: out: for HWEVENT_TYPE_REQUEST, the first event, once it fired;
+ *	zeroed for other types.
  */
 struct hwevent_register {
 	__u32 type;
@@ -89,7 +122,8 @@ struct hwevent_register {
 	__u64 cookie;
 	__s32 eventfd;
 	__u32 pad;
-	__u64 reserved[4];
+	__u64 period_ns;
+	__u64 reserved[3];
 	__u64 id;
 	struct hwevent_msg msg;
 };
@@ -106,9 +140,83 @@ struct hwevent_register {
  * descriptor; ENOSPC when the open file already has the maximum number of
  * pending registrations (module parameter max_pending); EFAULT for a bad
  * pointer; ENOMEM.  HWEVENT_TYPE_REQUEST also returns EINTR when a signal
- * ended the wait (the registration is then cancelled, unless the event
- * fired first, in which case the call succeeds).
+ * handler ran during the wait (the registration is then cancelled, unless
+ * the event fired first, in which case the call succeeds), and ECANCELED
+ * when HWEVENT_IOC_CANCEL cancelled it.  A signal that runs no handler (a
+ * stop signal, a debugger) or whose handler has SA_RESTART cancels the
+ * registration and makes the call again: a new registration, with a new id
+ * and the full due time.
  */
 #define HWEVENT_IOC_REGISTER	_IOWR(HWEVENT_IOC_MAGIC, 0x01, struct hwevent_register)
+
+/**
+ * struct hwevent_cancel - argument of HWEVENT_IOC_CANCEL
+ * @id: in: id of a registration made through this open file.
+ * @flags: in: must be 0.
+ * @pad: must be 0.
+ */
+struct hwevent_cancel {
+	__u64 id;
+	__u32 flags;
+	__u32 pad;
+};
+
+/*
+ * Cancel one registration by id, the analog of CancelIoEx: its timer is
+ * stopped, its eventfd reference dropped, and its pending requests fail
+ * with ECANCELED.  ENOENT when this file has no such registration pending
+ * (never made, already fired, or already cancelled); EINVAL for non-zero
+ * flags or pad.
+ */
+#define HWEVENT_IOC_CANCEL	_IOW(HWEVENT_IOC_MAGIC, 0x02, struct hwevent_cancel)
+
+/**
+ * struct hwevent_wait - argument of HWEVENT_IOC_WAIT
+ * @id: in: id of a periodic HWEVENT_TYPE_REQUEST registration of this file.
+ * @flags: in: must be 0.
+ * @pad: must be 0.
+ * @reserved: must be 0.
+ * @msg: out: the event that completed this request.
+ */
+struct hwevent_wait {
+	__u64 id;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+	struct hwevent_msg msg;
+};
+
+/*
+ * Add a pending request to a periodic HWEVENT_TYPE_REQUEST registration
+ * and wait for the firing that completes it.  Pending requests complete
+ * in the order they were made, one per firing.  EINTR when a signal
+ * handler ran during the wait (the registration stays; a signal that runs
+ * no handler, or SA_RESTART, makes the wait again); ECANCELED when the registration was
+ * cancelled; ENOENT when this file has no such registration; EINVAL when
+ * it is not a periodic REQUEST registration, or for non-zero flags, pad or
+ * reserved.
+ */
+#define HWEVENT_IOC_WAIT	_IOWR(HWEVENT_IOC_MAGIC, 0x03, struct hwevent_wait)
+
+/**
+ * struct hwevent_uring_cmd - payload of an IORING_OP_URING_CMD on the device
+ * @addr: in: user address of the &struct hwevent_register (for cmd_op
+ *	HWEVENT_IOC_REGISTER) or &struct hwevent_wait (for cmd_op
+ *	HWEVENT_IOC_WAIT) that the command works on, as the ioctl would.
+ * @reserved: must be 0.
+ *
+ * It fits the 16 bytes of a normal SQE's command area (sqe->cmd); set
+ * sqe->cmd_op to the ioctl number.  The CQE's res is what the ioctl would
+ * return (0 or a negative errno); the message is written to the structure
+ * at @addr before the CQE is posted.  A REQUEST command completes when its
+ * event fires.  When the process that submitted it exits (or is killed),
+ * its commands still pending fail with ECANCELED, so it exits at once;
+ * on kernels before 6.7 not for a ring with IORING_SETUP_SQPOLL, whose
+ * thread keeps the process's files open until its commands complete.
+ */
+struct hwevent_uring_cmd {
+	__u64 addr;
+	__u64 reserved;
+};
 
 #endif /* _UAPI_LINUX_HWEVENT_H */
