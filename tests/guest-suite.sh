@@ -93,6 +93,51 @@ else
 	failed=$((failed + 1))
 fi
 
+# The kernel's own debugging tools, as a driver developer uses them: trace
+# events through tracefs, pr_debug through dynamic debug.
+app=${HWEVENT_APP:-build/san/event}
+result() { # result NAME PROBLEM...: ok when PROBLEM is empty
+	local name=$1
+	shift
+	n=$((n + 1))
+	if [ -z "$*" ]; then
+		echo "ok $n - guest:$name"
+	else
+		echo "not ok $n - guest:$name"
+		echo "#   $*"
+		failed=$((failed + 1))
+	fi
+}
+module_loaded || insmod "$ko"
+tr=/sys/kernel/tracing
+[ -d $tr/events ] || mount -t tracefs tracefs $tr
+[ -d /sys/kernel/debug/dynamic_debug ] || mount -t debugfs debugfs /sys/kernel/debug
+dyndbg=/sys/kernel/debug/dynamic_debug/control
+echo 0 >$tr/tracing_on
+echo >$tr/trace
+echo 1 >$tr/events/hwevent/enable
+echo 1 >$tr/tracing_on
+echo 'module hwevent +p' >$dyndbg
+dmesg_before=$(dmesg | wc -l)
+# The module is loaded, so the app leaves it loaded.
+"$app" --count 2 0.01 1 >/dev/null 2>&1
+"$app" --count 1 0.01 0 >/dev/null 2>&1
+echo 'module hwevent -p' >$dyndbg
+echo 0 >$tr/tracing_on
+echo 0 >$tr/events/hwevent/enable
+trace=$(cat $tr/trace)
+problem=""
+for ev in hwevent_register hwevent_fire hwevent_complete; do
+	c=$(grep -c " $ev: " <<<"$trace")
+	[ "$c" -ge 1 ] || problem+="no $ev event in the trace; "
+done
+[ "$(grep -c ' hwevent_register: .*type=1' <<<"$trace")" -ge 2 ] ||
+	problem+="fewer than 2 type 1 registrations traced; "
+result trace_events_fire "$problem"
+msgs=$(dmesg | tail -n "+$((dmesg_before + 1))" | grep -c 'hwevent: .*open')
+[ "$msgs" -ge 2 ] && problem="" || problem="$msgs pr_debug open lines in dmesg, expected 2 or more"
+result dynamic_debug_prints "$problem"
+
 n=$((n + 1))
 unload_err=""
 if module_loaded; then
