@@ -18,16 +18,38 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS := $(shell pkg-config --libs check)
-LDLIBS := -lpthread
+URING_LIBS := $(shell pkg-config --libs liburing)
+LDLIBS := -lpthread $(URING_LIBS)
 
-HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h
+HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h
 LIB_SRC := lib/libhwevent.c
 APP_SRC := app/event.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h)
 
-.PHONY: all module userspace tests clean
+VERSION := $(shell cat VERSION)
+SOMAJOR := 0
+
+# Install locations, for `make install PREFIX=/usr DESTDIR=/tmp/stage`.
+# The headers go to their own folder: <linux/hwevent.h> is not the
+# distribution's kernel headers' to own.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+HWINCLUDEDIR := $(INCLUDEDIR)/hwevent
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/hwevent
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The module's source, for DKMS (`make install-dkms`): what kbuild needs,
+# no build output.
+DKMSDIR ?= /usr/src/hwevent-$(VERSION)
+DKMS_SRC := VERSION driver/Kbuild \
+	$(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
+	$(wildcard include/uapi/linux/*.h)
+
+.PHONY: all module userspace tests bench install install-dkms uninstall clean
 
 all: module userspace
 
@@ -36,7 +58,7 @@ module:
 	mkdir -p $(B)
 	cp driver/hwevent.ko $(B)/hwevent.ko
 
-userspace: $(B)/event $(B)/libhwevent.a
+userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
 tests: module $(S)/event $(S)/test_unit $(S)/test_device
 	cp driver/hwevent.ko $(S)/hwevent.ko
@@ -49,6 +71,12 @@ $(B)/libhwevent.o: $(LIB_SRC) $(HDRS) | $(B)
 
 $(B)/libhwevent.a: $(B)/libhwevent.o
 	$(AR) rcs $@ $^
+
+$(B)/libhwevent.so.$(VERSION): $(B)/libhwevent.o lib/libhwevent.sym
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libhwevent.so.$(SOMAJOR) \
+		-Wl,--version-script=lib/libhwevent.sym -o $@ $< -lpthread
+	ln -sf libhwevent.so.$(VERSION) $(B)/libhwevent.so.$(SOMAJOR)
+	ln -sf libhwevent.so.$(SOMAJOR) $(B)/libhwevent.so
 
 $(B)/event: $(APP_SRC) $(B)/libhwevent.a $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $(APP_SRC) $(B)/libhwevent.a $(LDLIBS)
@@ -64,6 +92,62 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) $(S)/event | $(S)
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
+
+# The benchmark; ./run-bench.sh builds it and runs it in the test VM.
+bench: $(B)/hwbench
+
+$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(LDLIBS) -lm
+
+# The app is linked statically with the library: it stays self-contained
+# next to a hwevent.ko, as the original's event.exe next to its driver.
+# The .pc file is written here, not at build time: `make` and then `make
+# install PREFIX=/usr` must not install one that points into /usr/local.
+install: userspace
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(HWINCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(B)/event $(DESTDIR)$(BINDIR)/event
+	install -m 0644 $(B)/libhwevent.so.$(VERSION) $(B)/libhwevent.a \
+		$(DESTDIR)$(LIBDIR)/
+	ln -sf libhwevent.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libhwevent.so.$(SOMAJOR)
+	ln -sf libhwevent.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libhwevent.so
+	install -m 0644 include/uapi/linux/hwevent.h \
+		$(DESTDIR)$(HWINCLUDEDIR)/linux/
+	install -m 0644 lib/libhwevent.h lib/libhwevent-uring.h \
+		$(DESTDIR)$(HWINCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(HWINCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    lib/libhwevent.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libhwevent.pc
+	install -m 0644 man/event.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/libhwevent.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 man/hwevent.4 $(DESTDIR)$(MANDIR)/man4/
+	install -m 0644 README.md docs/design.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 udev/60-hwevent.rules $(DESTDIR)$(DOCDIR)/examples/
+
+# The module's source where DKMS looks for it; then, as root,
+#   dkms add -m hwevent -v $(VERSION) && dkms install -m hwevent -v $(VERSION)
+# dkms.conf gets the version as a plain string, for the tools that read it
+# without running it (dh_dkms).
+install-dkms:
+	for f in $(DKMS_SRC); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMSDIR)/$$f || exit; \
+	done
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' dkms.conf \
+		>$(DESTDIR)$(DKMSDIR)/dkms.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/event \
+		$(DESTDIR)$(LIBDIR)/libhwevent.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libhwevent.so.$(SOMAJOR) \
+		$(DESTDIR)$(LIBDIR)/libhwevent.so $(DESTDIR)$(LIBDIR)/libhwevent.a \
+		$(DESTDIR)$(PKGCONFIGDIR)/libhwevent.pc \
+		$(DESTDIR)$(MANDIR)/man1/event.1 \
+		$(DESTDIR)$(MANDIR)/man3/libhwevent.3 \
+		$(DESTDIR)$(MANDIR)/man4/hwevent.4
+	rm -rf $(DESTDIR)$(HWINCLUDEDIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean

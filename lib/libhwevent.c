@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -54,6 +55,19 @@ int hwevent_open(int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+void hwevent_register_init(struct hwevent_register *reg, uint32_t type,
+			   uint64_t due_ns, uint64_t period_ns,
+			   uint64_t cookie)
+{
+	if (!reg)
+		return;
+	memset(reg, 0, sizeof(*reg));
+	reg->type = type;
+	reg->due_ns = due_ns;
+	reg->period_ns = period_ns;
+	reg->cookie = cookie;
+}
+
 int hwevent_register(int fd, struct hwevent_register *reg)
 {
 	KEEP_ERRNO;
@@ -70,10 +84,7 @@ int hwevent_register_eventfd(int fd, int efd, uint64_t due_ns,
 	struct hwevent_register reg;
 	int ret;
 
-	memset(&reg, 0, sizeof(reg));
-	reg.type = HWEVENT_TYPE_EVENTFD;
-	reg.due_ns = due_ns;
-	reg.cookie = cookie;
+	hwevent_register_init(&reg, HWEVENT_TYPE_EVENTFD, due_ns, 0, cookie);
 	reg.eventfd = efd;
 	ret = hwevent_register(fd, &reg);
 	if (!ret && id)
@@ -88,14 +99,73 @@ int hwevent_wait_request(int fd, uint64_t due_ns, uint64_t cookie,
 	struct hwevent_register reg;
 	int ret;
 
-	memset(&reg, 0, sizeof(reg));
-	reg.type = HWEVENT_TYPE_REQUEST;
-	reg.due_ns = due_ns;
-	reg.cookie = cookie;
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, due_ns, 0, cookie);
 	ret = hwevent_register(fd, &reg);
 	if (!ret && msg)
 		*msg = reg.msg;
 	return ret;
+}
+
+int hwevent_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+			   uint64_t cookie, uint64_t *id)
+{
+	KEEP_ERRNO;
+	struct hwevent_register reg;
+	int ret;
+
+	hwevent_register_init(&reg, HWEVENT_TYPE_QUEUE, due_ns, period_ns,
+			      cookie);
+	ret = hwevent_register(fd, &reg);
+	if (!ret && id)
+		*id = reg.id;
+	return ret;
+}
+
+int hwevent_read_msgs(int fd, struct hwevent_msg *msgs, unsigned int n)
+{
+	KEEP_ERRNO;
+	const size_t size = sizeof(*msgs);
+	size_t max = SSIZE_MAX / size;
+	ssize_t len;
+
+	if (!msgs || !n)
+		return -EINVAL;
+	/* The count must fit both read(2) and the int returned. */
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (n > max)
+		n = max;
+	len = read(fd, msgs, n * size);
+	if (len < 0)
+		return -errno;
+	/* The driver returns whole records, at least one, or blocks. */
+	if (len == 0 || len % size)
+		return -EIO;
+	return len / size;
+}
+
+int hwevent_cancel(int fd, uint64_t id)
+{
+	KEEP_ERRNO;
+	struct hwevent_cancel arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.id = id;
+	return ioctl(fd, HWEVENT_IOC_CANCEL, &arg) < 0 ? -errno : 0;
+}
+
+int hwevent_wait(int fd, uint64_t id, struct hwevent_msg *msg)
+{
+	KEEP_ERRNO;
+	struct hwevent_wait arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.id = id;
+	if (ioctl(fd, HWEVENT_IOC_WAIT, &arg) < 0)
+		return -errno;
+	if (msg)
+		*msg = arg.msg;
+	return 0;
 }
 
 /* Digits, then at most one newline (as sysfs writes it), then nothing. */
@@ -170,6 +240,7 @@ int hwevent_read_counters(struct hwevent_counters *c)
 		{ "fired", &tmp.fired },
 		{ "cancelled", &tmp.cancelled },
 		{ "pending", &tmp.pending },
+		{ "lost", &tmp.lost },
 	};
 	char path[sizeof(HWEVENT_COUNTERS_DIR) + 16];
 	size_t i;

@@ -44,12 +44,37 @@ int hwevent_register_eventfd(int fd, int efd, uint64_t due_ns,
 int hwevent_wait_request(int fd, uint64_t due_ns, uint64_t cookie,
 			 struct hwevent_msg *msg);
 
+/* Fill @reg for a registration of @type due in @due_ns, repeating every
+ * @period_ns if non-zero; the other fields are zeroed. */
+void hwevent_register_init(struct hwevent_register *reg, uint32_t type,
+			   uint64_t due_ns, uint64_t period_ns,
+			   uint64_t cookie);
+
+/* Register a HWEVENT_TYPE_QUEUE notification: each firing appends a record
+ * that hwevent_read_msgs() returns.  Stores the id in @id if non-NULL. */
+int hwevent_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+			   uint64_t cookie, uint64_t *id);
+
+/* Read up to @n queued records into @msgs: returns how many (at least 1),
+ * -EAGAIN on an empty queue with O_NONBLOCK, -EINTR on a signal. */
+int hwevent_read_msgs(int fd, struct hwevent_msg *msgs, unsigned int n);
+
+/* Cancel registration @id of this open file (HWEVENT_IOC_CANCEL);
+ * -ENOENT when it is not pending. */
+int hwevent_cancel(int fd, uint64_t id);
+
+/* Wait for the next firing of the periodic REQUEST registration @id
+ * (HWEVENT_IOC_WAIT); the event is in @msg. */
+int hwevent_wait(int fd, uint64_t id, struct hwevent_msg *msg);
+
 /* The device's counters, from HWEVENT_COUNTERS_DIR. */
 struct hwevent_counters {
 	uint64_t registered;	/* registrations accepted since load */
-	uint64_t fired;		/* of those, fired */
-	uint64_t cancelled;	/* of those, cancelled before firing */
-	uint64_t pending;	/* of those, neither yet */
+	uint64_t fired;		/* timer firings (periodic ones fire often) */
+	uint64_t cancelled;	/* registrations cancelled before they ended */
+	uint64_t pending;	/* registrations neither ended nor cancelled */
+	uint64_t lost;		/* events not delivered: full queues, periodic
+				 * requests that found none pending, overruns */
 };
 int hwevent_read_counters(struct hwevent_counters *c);
 

@@ -222,6 +222,27 @@ START_TEST(test_help)
 }
 END_TEST
 
+/* The help names every type and option. */
+START_TEST(test_help_types)
+{
+	static const char *const words[] = {
+		"--count", "--period", "--inflight", "--help",
+		"0: pending request", "1: event-based", "eventfd",
+		"2: pending requests through io_uring", "3: event queue",
+		"poll(2)", "4: event queue", "SIGIO", "HWEVENT_IOC_WAIT",
+		"lost", "Exit status",
+	};
+	static const char *const args[] = { "--help", NULL };
+	struct run r;
+
+	run_app(args, &r);
+	ck_assert_int_eq(r.status, 0);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		ck_assert_msg(strstr(r.out, words[i]), "'%s' not in: %s",
+			      words[i], r.out);
+}
+END_TEST
+
 /* Each of these exits with 2 and says why on stderr, before usage. */
 static const struct {
 	const char *args[6];
@@ -230,7 +251,10 @@ static const struct {
 	{ { NULL }, "missing arguments" },
 	{ { "1", NULL }, "missing arguments" },
 	{ { "1", "0", "0", NULL }, "too many arguments" },
-	{ { "1", "2", NULL }, "invalid type" },
+	{ { "1", "5", NULL }, "invalid type" },
+	{ { "1", "9", NULL }, "invalid type" },
+	{ { "1", "22", NULL }, "invalid type" },
+	{ { "--", "1", "-1", NULL }, "invalid type" },
 	{ { "1", "01", NULL }, "invalid type" },
 	{ { "1", "", NULL }, "invalid type" },
 	{ { "1", " 1", NULL }, "invalid type" },
@@ -252,6 +276,33 @@ static const struct {
 	{ { "-c", "99999999999999999999999", "1", "1", NULL },
 	  "invalid count" },
 	{ { "--count", NULL }, "requires an argument" },
+	{ { "--period", "0", "1", "0", NULL }, "period out of range" },
+	{ { "--period", "0.000009999", "1", "3", NULL },
+	  "period out of range" },
+	{ { "--period=86400.000000001", "1", "1", NULL },
+	  "period out of range" },
+	{ { "-p", "99999999999999999999", "1", "4", NULL },
+	  "period out of range" },
+	{ { "--period", "x", "1", "1", NULL }, "invalid period" },
+	{ { "--period=-1", "1", "1", NULL }, "invalid period" },
+	{ { "-p", "1e-3", "1", "2", NULL }, "invalid period" },
+	{ { "-p", "", "1", "2", NULL }, "invalid period" },
+	{ { "--period", NULL }, "requires an argument" },
+	{ { "--inflight", "0", "1", "2", NULL },
+	  "inflight count out of range" },
+	{ { "--inflight", "1025", "1", "2", NULL },
+	  "inflight count out of range" },
+	{ { "-i", "99999999999999999999999", "1", "2", NULL },
+	  "inflight count out of range" },
+	{ { "--inflight", "x", "1", "2", NULL }, "invalid inflight count" },
+	{ { "--inflight=-1", "1", "2", NULL }, "invalid inflight count" },
+	{ { "-i", " 2", "1", "2", NULL }, "invalid inflight count" },
+	{ { "-i", "", "1", "2", NULL }, "invalid inflight count" },
+	{ { "--inflight", NULL }, "requires an argument" },
+	{ { "--inflight", "2", "1", "0", NULL }, "applies to type 2 only" },
+	{ { "-i", "1", "1", "1", NULL }, "applies to type 2 only" },
+	{ { "-i", "4", "1", "3", NULL }, "applies to type 2 only" },
+	{ { "-i", "4", "1", "4", NULL }, "applies to type 2 only" },
 	{ { "--bogus", "1", "1", NULL }, "unrecognized option" },
 	{ { "-x", "1", "1", NULL }, "invalid option" },
 };
@@ -276,18 +327,39 @@ END_TEST
  * which file it missed; with one (in the VM) it runs a single event.
  */
 static const struct {
-	const char *args[6];
-	const char *line;	/* start of the event line */
+	const char *args[10];
+	const char *line;	/* start of the first event line */
+	int lines;		/* event lines */
 } good[] = {
 	{ { "--count", "1", "0.000000001", "0", NULL },
-	  "event 1: type 0 cookie 1 seq " },
+	  "event 1: type 0 cookie 1 seq ", 1 },
 	{ { "--count=1", "0.01", "1", NULL },
-	  "event 1: type 1 cookie 1 count 1 after " },
+	  "event 1: type 1 cookie 1 count 1 after ", 1 },
 	{ { "-c", "1", "0.001", "1", NULL },
-	  "event 1: type 1 cookie 1 count 1 after " },
+	  "event 1: type 1 cookie 1 count 1 after ", 1 },
 	{ { "1", "0", "--count", "1", NULL },
-	  "event 1: type 0 cookie 1 seq " },
-	{ { "-c1", "86400", "0", NULL }, NULL },
+	  "event 1: type 0 cookie 1 seq ", 1 },
+	{ { "-c1", "86400", "0", NULL }, NULL, 0 },
+	{ { "-c", "3", "--period", "0.01", "0.001", "0", NULL },
+	  "event 1: type 0 cookie 1 seq ", 3 },
+	{ { "-c", "3", "-p", "0.01", "0.001", "1", NULL },
+	  "event 1: type 1 cookie 1 count ", 3 },
+	{ { "-c", "1", "0.001", "2", NULL },
+	  "event 1: type 2 cookie 1 seq ", 1 },
+	{ { "-c", "5", "--inflight", "3", "0.001", "2", NULL },
+	  "event 1: type 2 cookie ", 5 },
+	{ { "-c", "4", "-i", "2", "-p", "0.01", "0.001", "2", NULL },
+	  "event 1: type 2 cookie 1 seq ", 4 },
+	{ { "-c", "2", "0.001", "3", NULL },
+	  "event 1: type 3 cookie 1 seq ", 2 },
+	{ { "-c", "3", "-p", "0.01", "0.001", "3", NULL },
+	  "event 1: type 3 cookie 1 seq ", 3 },
+	{ { "-c", "2", "0.001", "4", NULL },
+	  "event 1: type 4 cookie 1 seq ", 2 },
+	{ { "-c", "3", "-p", "0.01", "0.001", "4", NULL },
+	  "event 1: type 4 cookie 1 seq ", 3 },
+	{ { "-c1", "-i", "8", "86400", "2", NULL }, NULL, 0 },
+	{ { "-c1", "-p", "1", "86400", "4", NULL }, NULL, 0 },
 };
 
 START_TEST(test_good_usage)
@@ -301,7 +373,9 @@ START_TEST(test_good_usage)
 		run_app(good[_i].args, &r);
 		ck_assert_msg(r.status == 0, "exit %d; stderr: %s", r.status,
 			      r.err);
-		ck_assert_int_eq(count_lines(r.out), 1);
+		ck_assert_msg(count_lines(r.out) == good[_i].lines,
+			      "%d event lines, not %d: %s", count_lines(r.out),
+			      good[_i].lines, r.out);
 		ck_assert_msg(!strncmp(r.out, good[_i].line,
 				       strlen(good[_i].line)),
 			      "'%s' does not start with '%s'", r.out,
@@ -326,6 +400,7 @@ Suite *app_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_help_types);
 	tcase_add_loop_test(tc, test_bad_usage, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_loop_test(tc, test_good_usage, 0,
