@@ -169,11 +169,28 @@ void hwt_setup_loaded(void)
 		ck_assert_msg(ret == 0, "setup: resetting max_pending: %s",
 			      strerror(-ret));
 	}
+	ret = hwevent_param_read("queue_len", &mp);
+	ck_assert_msg(ret == 0, "setup: reading queue_len: %s", strerror(-ret));
+	if (mp != DEFAULT_QUEUE_LEN) {
+		ret = hwevent_param_write("queue_len", DEFAULT_QUEUE_LEN);
+		ck_assert_msg(ret == 0, "setup: resetting queue_len: %s",
+			      strerror(-ret));
+	}
 	ret = hwevent_read_counters(&c);
 	ck_assert_msg(ret == 0, "setup: reading counters: %s", strerror(-ret));
 	ck_assert_msg(c.pending == 0,
 		      "setup: %" PRIu64 " registrations left pending by an "
 		      "earlier test", c.pending);
+	if (c.registered != c.fired + c.cancelled) {
+		/* Periodic firings of a test that failed before it unloaded
+		 * the module: start again from fresh counters. */
+		hwt_diag("setup: counters include periodic firings (registered"
+			 " %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64
+			 "): reloading the module", c.registered, c.fired,
+			 c.cancelled);
+		hwt_setup_unloaded();
+		hwt_setup_loaded();
+	}
 }
 
 /* ---- device helpers ---- */
@@ -273,8 +290,9 @@ uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms)
 struct hwevent_counters hwt_counters(void)
 {
 	struct hwevent_counters c;
-	int ret = hwevent_read_counters(&c);
+	int ret;
 
+	ret = hwevent_read_counters(&c);
 	ck_assert_msg(ret == 0, "reading counters: %s", strerror(-ret));
 	return c;
 }
@@ -311,6 +329,36 @@ void hwt_assert_rest_at(const char *file, int line)
 		      "%s:%d: invariant broken at rest: registered %" PRIu64
 		      " != fired %" PRIu64 " + cancelled %" PRIu64,
 		      file, line, c.registered, c.fired, c.cancelled);
+}
+
+void hwt_assert_delta_rcp_at(const char *file, int line,
+			     const struct hwevent_counters *c0, int64_t dreg,
+			     int64_t dcanc, int64_t dpend)
+{
+	struct hwevent_counters c = hwt_counters();
+	int64_t r = (int64_t)(c.registered - c0->registered);
+	int64_t x = (int64_t)(c.cancelled - c0->cancelled);
+	int64_t p = (int64_t)(c.pending - c0->pending);
+
+	ck_assert_msg(r == dreg && x == dcanc && p == dpend,
+		      "%s:%d: counter deltas registered/cancelled/pending "
+		      "= %" PRId64 "/%" PRId64 "/%" PRId64 ", expected %" PRId64
+		      "/%" PRId64 "/%" PRId64 " (fired %+" PRId64 ", lost %+"
+		      PRId64 ")", file, line, r, x, p, dreg, dcanc, dpend,
+		      (int64_t)(c.fired - c0->fired),
+		      (int64_t)(c.lost - c0->lost));
+}
+
+void hwt_assert_rest_unload_at(const char *file, int line)
+{
+	int ret;
+
+	ck_assert_msg(hwt_wait_pending(0, SOON_MS), "%s:%d: %" PRIu64
+		      " registrations still pending", file, line,
+		      hwt_counters().pending);
+	ret = hwt_unload_retry(SOON_MS);
+	ck_assert_msg(ret == 0, "%s:%d: unloading the module at the end of "
+		      "the test: %s", file, line, strerror(-ret));
 }
 
 bool hwt_wait_pending(uint64_t want, int timeout_ms)
@@ -526,4 +574,257 @@ int hwt_count_lines(const char *s, const char *needle)
 		s = nl ? nl + 1 : NULL;
 	}
 	return n;
+}
+
+/* ---- raw ioctls for the newer models ---- */
+
+void hwt_reg_arg(struct hwevent_register *r, uint32_t type, uint64_t due_ns,
+		 uint64_t period_ns, uint64_t cookie, int efd)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->due_ns = due_ns;
+	r->period_ns = period_ns;
+	r->cookie = cookie;
+	r->eventfd = efd;
+}
+
+int hwt_register(int fd, struct hwevent_register *r)
+{
+	return hwt_ioctl(fd, HWEVENT_IOC_REGISTER, r);
+}
+
+int hwt_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+		       uint64_t cookie, uint64_t *id)
+{
+	struct hwevent_register r;
+	int ret;
+
+	hwt_reg_arg(&r, HWEVENT_TYPE_QUEUE, due_ns, period_ns, cookie, 0);
+	ret = hwt_register(fd, &r);
+	if (!ret && id)
+		*id = r.id;
+	return ret;
+}
+
+int hwt_register_efd(int fd, int efd, uint64_t due_ns, uint64_t period_ns,
+		     uint64_t cookie, uint64_t *id)
+{
+	struct hwevent_register r;
+	int ret;
+
+	hwt_reg_arg(&r, HWEVENT_TYPE_EVENTFD, due_ns, period_ns, cookie, efd);
+	ret = hwt_register(fd, &r);
+	if (!ret && id)
+		*id = r.id;
+	return ret;
+}
+
+int hwt_cancel(int fd, uint64_t id)
+{
+	struct hwevent_cancel c = { .id = id };
+
+	return hwt_ioctl(fd, HWEVENT_IOC_CANCEL, &c);
+}
+
+int hwt_wait(int fd, uint64_t id, struct hwevent_msg *m)
+{
+	struct hwevent_wait w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	ret = hwt_ioctl(fd, HWEVENT_IOC_WAIT, &w);
+	if (!ret && m)
+		*m = w.msg;
+	return ret;
+}
+
+ssize_t hwt_read_raw(int fd, void *buf, size_t count)
+{
+	ssize_t n = read(fd, buf, count);
+
+	return n < 0 ? -errno : n;
+}
+
+uint64_t hwt_reg_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+		       uint64_t cookie)
+{
+	uint64_t id = 0;
+	int ret = hwt_register_queue(fd, due_ns, period_ns, cookie, &id);
+
+	ck_assert_msg(ret == 0, "register queue (due %" PRIu64 " period %"
+		      PRIu64 " ns): %s", due_ns, period_ns, strerror(-ret));
+	ck_assert_msg(id != 0, "register queue returned id 0");
+	return id;
+}
+
+uint64_t hwt_reg_periodic_efd(int fd, int efd, uint64_t due_ns,
+			      uint64_t period_ns)
+{
+	uint64_t id = 0;
+	int ret = hwt_register_efd(fd, efd, due_ns, period_ns, 0, &id);
+
+	ck_assert_msg(ret == 0, "register eventfd (due %" PRIu64 " period %"
+		      PRIu64 " ns): %s", due_ns, period_ns, strerror(-ret));
+	ck_assert_msg(id != 0, "register eventfd returned id 0");
+	return id;
+}
+
+bool hwt_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	for (;;) {
+		uint64_t now = hwevent_now_ns();
+		int left = now >= deadline ? 0 :
+			   (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
+		int n = poll(&p, 1, left);
+
+		if (n == 1)
+			return (p.revents & POLLIN) != 0;
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return false;
+	}
+}
+
+unsigned int hwt_read_msgs(int fd, struct hwevent_msg *m, unsigned int n,
+			   int timeout_ms)
+{
+	ssize_t got;
+
+	if (!hwt_readable(fd, timeout_ms))
+		return 0;
+	got = hwt_read_raw(fd, m, n * MSG_SIZE);
+	ck_assert_msg(got > 0, "read after POLLIN: %s",
+		      got < 0 ? strerror((int)-got) : "0 bytes");
+	ck_assert_msg(got % MSG_SIZE == 0, "read returned %zd bytes, not whole "
+		      "records of %zu", got, MSG_SIZE);
+	return (unsigned int)(got / MSG_SIZE);
+}
+
+unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,
+			      unsigned int want, int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	unsigned int got = 0;
+
+	while (got < want) {
+		uint64_t now = hwevent_now_ns();
+
+		if (now >= deadline)
+			break;
+		got += hwt_read_msgs(fd, m + got, want - got,
+				     (int)((deadline - now) / NS_PER_MS) + 1);
+	}
+	return got;
+}
+
+void hwt_set_queue_len(uint64_t v)
+{
+	uint64_t got = 0;
+	int ret = hwevent_param_write("queue_len", v);
+
+	ck_assert_msg(ret == 0, "writing queue_len=%" PRIu64 ": %s", v,
+		      strerror(-ret));
+	ck_assert_int_eq(hwevent_param_read("queue_len", &got), 0);
+	ck_assert_uint_eq(got, v);
+}
+
+void hwt_set_max_pending(uint64_t v)
+{
+	uint64_t got = 0;
+	int ret = hwevent_param_write("max_pending", v);
+
+	ck_assert_msg(ret == 0, "writing max_pending=%" PRIu64 ": %s", v,
+		      strerror(-ret));
+	ck_assert_int_eq(hwevent_param_read("max_pending", &got), 0);
+	ck_assert_uint_eq(got, v);
+}
+
+void hwt_assert_msg_clean_at(const char *file, int line,
+			     const struct hwevent_msg *m)
+{
+	ck_assert_msg(m->flags == 0 && m->reserved == 0,
+		      "%s:%d: message flags %#x reserved %#llx, expected 0",
+		      file, line, m->flags, (unsigned long long)m->reserved);
+}
+
+int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
+			unsigned int stop_ms)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	ck_assert_msg(hwt_wait_pending(want_pending, SOON_MS),
+		      "the child's registrations never became pending");
+	hwt_sleep_ms(50);
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	ck_assert_int_eq(waitpid(pid, &status, WUNTRACED), pid);
+	ck_assert_msg(WIFSTOPPED(status), "child not stopped: %#x", status);
+	hwt_sleep_ms(stop_ms);
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child status %#x", status);
+	return WEXITSTATUS(status);
+}
+
+/* ---- io_uring ---- */
+
+void hwt_ring_init(struct io_uring *ring, unsigned int entries)
+{
+	int ret = io_uring_queue_init(entries, ring, 0);
+
+	ck_assert_msg(ret == 0, "io_uring_queue_init(%u): %s", entries,
+		      strerror(-ret));
+}
+
+struct io_uring_sqe *hwt_sqe(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	ck_assert_msg(sqe != NULL, "the submission queue is full");
+	return sqe;
+}
+
+void hwt_ring_submit(struct io_uring *ring, int n)
+{
+	int ret = io_uring_submit(ring);
+
+	ck_assert_msg(ret == n, "io_uring_submit returned %d (%s), expected %d",
+		      ret, ret < 0 ? strerror(-ret) : "", n);
+}
+
+bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
+		   uint64_t *user_data)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (long long)(timeout_ms % 1000) * 1000000LL,
+	};
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	for (;;) {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret == 0)
+			break;
+		ck_assert_msg(ret == -ETIME || ret == -EINTR || ret == -EAGAIN,
+			      "io_uring_wait_cqe_timeout: %s", strerror(-ret));
+		if (ret == -ETIME || hwevent_now_ns() >= deadline)
+			return false;
+	}
+	if (res)
+		*res = cqe->res;
+	if (user_data)
+		*user_data = cqe->user_data;
+	io_uring_cqe_seen(ring, cqe);
+	return true;
 }

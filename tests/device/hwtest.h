@@ -27,6 +27,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <liburing.h>
+
 #include "libhwevent.h"
 
 #define NS_PER_MS	1000000ULL
@@ -39,6 +41,9 @@
 #define SOON_MS		10000
 
 #define DEFAULT_MAX_PENDING	1024
+#define DEFAULT_QUEUE_LEN	64
+/* Size of one record read(2) returns. */
+#define MSG_SIZE		sizeof(struct hwevent_msg)
 
 /* What a test needs of the module before it starts. */
 enum hwt_need {
@@ -70,13 +75,25 @@ extern const struct hwt_suite hwt_suite_cancel;
 extern const struct hwt_suite hwt_suite_limit;
 extern const struct hwt_suite hwt_suite_memcg;
 extern const struct hwt_suite hwt_suite_race;
+extern const struct hwt_suite hwt_suite_cancel_id;
+extern const struct hwt_suite hwt_suite_queue;
+extern const struct hwt_suite hwt_suite_periodic;
+extern const struct hwt_suite hwt_suite_uring;
+extern const struct hwt_suite hwt_suite_stress;
 
 /* Paths of the module and the app: env HWEVENT_KO / HWEVENT_APP, else
  * build/san/hwevent.ko and build/san/event relative to the cwd. */
 const char *hwt_ko_path(void);
 const char *hwt_app_path(void);
 
-/* Check fixtures: bring the module into the state a test needs. */
+/*
+ * Check fixtures: bring the module into the state a test needs.  "Loaded"
+ * also resets max_pending and queue_len to their defaults, and reloads the
+ * module when its counters include periodic firings (registered !=
+ * fired + cancelled at rest), which a test that failed half-way through a
+ * periodic registration leaves behind; a passing periodic test unloads
+ * the module itself (hwt_assert_rest_unload()).
+ */
 void hwt_setup_loaded(void);
 void hwt_setup_unloaded(void);
 /* Unload the module, retrying while it is busy (a previous test's process
@@ -138,6 +155,91 @@ void hwt_assert_rest_at(const char *file, int line);
 /* Poll the counters until pending == @want or @timeout_ms pass; returns
  * whether it got there. */
 bool hwt_wait_pending(uint64_t want, int timeout_ms);
+
+/*
+ * Periodic registrations fire more than once, so "fired" no longer adds
+ * up with the others: tests that make them check registered, cancelled
+ * and pending exactly (fired and lost as they can), and end with
+ * hwt_assert_rest_unload(): pending 0, then the module is unloaded (which
+ * also shows that nothing holds it), so that the next test starts from
+ * fresh counters on which the single-shot invariant holds again.
+ */
+#define hwt_assert_delta_rcp(c0, dreg, dcanc, dpend) \
+	hwt_assert_delta_rcp_at(__FILE__, __LINE__, (c0), (dreg), (dcanc), \
+				(dpend))
+void hwt_assert_delta_rcp_at(const char *file, int line,
+			     const struct hwevent_counters *c0, int64_t dreg,
+			     int64_t dcanc, int64_t dpend);
+#define hwt_assert_rest_unload() hwt_assert_rest_unload_at(__FILE__, __LINE__)
+void hwt_assert_rest_unload_at(const char *file, int line);
+
+/* ---- raw ioctls for the newer models (0 or -errno; no asserts, so
+ * usable from threads and forked children) ---- */
+
+/* Fill @r: @type, due, period, cookie, eventfd; everything else 0. */
+void hwt_reg_arg(struct hwevent_register *r, uint32_t type, uint64_t due_ns,
+		 uint64_t period_ns, uint64_t cookie, int efd);
+/* HWEVENT_IOC_REGISTER of a filled argument. */
+int hwt_register(int fd, struct hwevent_register *r);
+/* Register a QUEUE notification, storing the id in @id if non-NULL. */
+int hwt_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+		       uint64_t cookie, uint64_t *id);
+/* Register a (periodic if @period_ns) EVENTFD notification. */
+int hwt_register_efd(int fd, int efd, uint64_t due_ns, uint64_t period_ns,
+		     uint64_t cookie, uint64_t *id);
+/* HWEVENT_IOC_CANCEL of @id (flags and pad 0). */
+int hwt_cancel(int fd, uint64_t id);
+/* HWEVENT_IOC_WAIT on @id; the message in @m if non-NULL. */
+int hwt_wait(int fd, uint64_t id, struct hwevent_msg *m);
+/* read(2) of @count bytes: the byte count or -errno. */
+ssize_t hwt_read_raw(int fd, void *buf, size_t count);
+
+/* Asserting versions, for the test's main thread. */
+uint64_t hwt_reg_queue(int fd, uint64_t due_ns, uint64_t period_ns,
+		       uint64_t cookie);
+uint64_t hwt_reg_periodic_efd(int fd, int efd, uint64_t due_ns,
+			      uint64_t period_ns);
+/* Wait up to @timeout_ms for @fd to be readable (POLLIN). */
+bool hwt_readable(int fd, int timeout_ms);
+/* Wait up to @timeout_ms for a record and read up to @n records into @m:
+ * returns how many (0 on timeout); asserts the read gives whole records. */
+unsigned int hwt_read_msgs(int fd, struct hwevent_msg *m, unsigned int n,
+			   int timeout_ms);
+/* Read records until @want arrived or @timeout_ms passed; returns how
+ * many. */
+unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,
+			      unsigned int want, int timeout_ms);
+/* Write the queue_len parameter (asserts). */
+void hwt_set_queue_len(uint64_t v);
+/* Write the max_pending parameter (asserts). */
+void hwt_set_max_pending(uint64_t v);
+/* Assert flags and reserved are 0. */
+#define hwt_assert_msg_clean(m) hwt_assert_msg_clean_at(__FILE__, __LINE__, (m))
+void hwt_assert_msg_clean_at(const char *file, int line,
+			     const struct hwevent_msg *m);
+
+/*
+ * Job control must be invisible to a blocked call: fork a child that runs
+ * @fn(@arg) and exits with what it returns (0 for success); when
+ * @want_pending registrations are pending, plus a moment for the child to
+ * block, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns the
+ * child's exit status (asserts it exited normally).
+ */
+int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
+			unsigned int stop_ms);
+
+/* ---- io_uring ---- */
+
+/* Set up a ring of @entries (asserts). */
+void hwt_ring_init(struct io_uring *ring, unsigned int entries);
+/* A free SQE (asserts). */
+struct io_uring_sqe *hwt_sqe(struct io_uring *ring);
+/* Submit everything queued; asserts @n were submitted. */
+void hwt_ring_submit(struct io_uring *ring, int n);
+/* Wait up to @timeout_ms for one CQE: stores res and user_data and
+ * consumes it; false on timeout. */
+bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
+		   uint64_t *user_data);
 
 void hwt_sleep_ms(unsigned int ms);
 /* Busy-wait @ns nanoseconds (for sub-scheduler-tick delays). */

@@ -32,6 +32,11 @@ static const struct hwt_suite *const suites[] = {
 	&hwt_suite_limit,
 	&hwt_suite_memcg,
 	&hwt_suite_race,
+	&hwt_suite_cancel_id,
+	&hwt_suite_queue,
+	&hwt_suite_periodic,
+	&hwt_suite_uring,
+	&hwt_suite_stress,
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))

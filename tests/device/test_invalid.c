@@ -67,9 +67,14 @@ START_TEST(name)							\
 END_TEST
 
 #define AS_REQUEST (r.type = HWEVENT_TYPE_REQUEST, r.eventfd = 0)
+#define AS_QUEUE (r.type = HWEVENT_TYPE_QUEUE, r.eventfd = 0)
 
-REG_TEST(type_2_einval, EINVAL, r.type = 2)
+REG_TEST(type_3_einval, EINVAL, r.type = 3)
+REG_TEST(type_3_without_eventfd_einval, EINVAL, (r.type = 3, r.eventfd = 0))
 REG_TEST(type_u32_max_einval, EINVAL, r.type = 0xffffffffu)
+REG_TEST(type_queue_with_eventfd_einval, EINVAL, r.type = HWEVENT_TYPE_QUEUE)
+REG_TEST(type_queue_with_eventfd_minus1_einval, EINVAL,
+	 (AS_QUEUE, r.eventfd = -1))
 REG_TEST(type_request_with_eventfd_einval, EINVAL,
 	 r.type = HWEVENT_TYPE_REQUEST)
 REG_TEST(type_request_with_eventfd_minus1_einval, EINVAL,
@@ -80,6 +85,9 @@ REG_TEST(due_above_max_eventfd_einval, EINVAL,
 	 r.due_ns = HWEVENT_DUE_MAX_NS + 1)
 REG_TEST(due_above_max_request_einval, EINVAL,
 	 (AS_REQUEST, r.due_ns = HWEVENT_DUE_MAX_NS + 1))
+REG_TEST(due_zero_queue_einval, EINVAL, (AS_QUEUE, r.due_ns = 0))
+REG_TEST(due_above_max_queue_einval, EINVAL,
+	 (AS_QUEUE, r.due_ns = HWEVENT_DUE_MAX_NS + 1))
 REG_TEST(due_u64_max_einval, EINVAL, r.due_ns = UINT64_MAX)
 REG_TEST(due_negative_one_second_einval, EINVAL,
 	 r.due_ns = (uint64_t)(-(int64_t)NS_PER_SEC))
@@ -90,12 +98,29 @@ REG_TEST(flags_request_einval, EINVAL,
 REG_TEST(pad_einval, EINVAL, r.pad = 1)
 REG_TEST(pad_request_einval, EINVAL,
 	 (AS_REQUEST, r.due_ns = NS_PER_MS, r.pad = 0x80000000u))
+REG_TEST(flags_queue_einval, EINVAL, (AS_QUEUE, r.flags = 2))
+REG_TEST(pad_queue_einval, EINVAL, (AS_QUEUE, r.pad = 1))
 REG_TEST(reserved0_einval, EINVAL, r.reserved[0] = 1)
 REG_TEST(reserved1_einval, EINVAL, r.reserved[1] = 1ULL << 63)
-REG_TEST(reserved2_einval, EINVAL, r.reserved[2] = 0x100)
-REG_TEST(reserved3_einval, EINVAL, r.reserved[3] = UINT64_MAX)
-REG_TEST(reserved3_request_einval, EINVAL,
-	 (AS_REQUEST, r.due_ns = NS_PER_MS, r.reserved[3] = 1))
+REG_TEST(reserved2_einval, EINVAL, r.reserved[2] = UINT64_MAX)
+REG_TEST(reserved2_request_einval, EINVAL,
+	 (AS_REQUEST, r.due_ns = NS_PER_MS, r.reserved[2] = 1))
+REG_TEST(reserved0_queue_einval, EINVAL, (AS_QUEUE, r.reserved[0] = 0x100))
+/* period_ns: 0, or HWEVENT_PERIOD_MIN_NS..HWEVENT_PERIOD_MAX_NS. */
+REG_TEST(period_1_einval, EINVAL, r.period_ns = 1)
+REG_TEST(period_below_min_einval, EINVAL,
+	 r.period_ns = HWEVENT_PERIOD_MIN_NS - 1)
+REG_TEST(period_above_max_einval, EINVAL,
+	 r.period_ns = HWEVENT_PERIOD_MAX_NS + 1)
+REG_TEST(period_u64_max_einval, EINVAL, r.period_ns = UINT64_MAX)
+REG_TEST(period_below_min_request_einval, EINVAL,
+	 (AS_REQUEST, r.due_ns = NS_PER_MS, r.period_ns = 9999))
+REG_TEST(period_below_min_queue_einval, EINVAL,
+	 (AS_QUEUE, r.due_ns = NS_PER_MS, r.period_ns = 9999))
+REG_TEST(period_above_max_queue_einval, EINVAL,
+	 (AS_QUEUE, r.period_ns = HWEVENT_PERIOD_MAX_NS + 1))
+REG_TEST(period_ok_but_due_zero_einval, EINVAL,
+	 (r.due_ns = 0, r.period_ns = NS_PER_MS))
 REG_TEST(eventfd_minus1_ebadf, EBADF, r.eventfd = -1)
 REG_TEST(eventfd_int_min_ebadf, EBADF, r.eventfd = INT_MIN)
 REG_TEST(eventfd_int_max_ebadf, EBADF, r.eventfd = INT_MAX)
@@ -169,6 +194,54 @@ START_TEST(eventfd_regular_file_einval)
 	r.eventfd = n;
 	expect_err(&x, HWEVENT_IOC_REGISTER, &r, EINVAL);
 	close(n);
+}
+END_TEST
+
+/*
+ * The bounds of period_ns are inclusive: exactly the minimum and exactly
+ * the maximum are accepted.  The first firing is far away, so the
+ * registration is cancelled (by id, then it is gone) before it fires.
+ */
+static void period_accepted(uint32_t type, uint64_t period)
+{
+	struct hwevent_counters c0;
+	struct hwevent_register r;
+	int fd, efd, ret;
+
+	fd = hwt_open();
+	efd = hwt_eventfd();
+	c0 = hwt_counters();
+	hwt_reg_arg(&r, type, LONG_DUE_NS, period, 1,
+		    type == HWEVENT_TYPE_EVENTFD ? efd : 0);
+	ret = hwt_register(fd, &r);
+	ck_assert_msg(ret == 0, "type %u period %" PRIu64 " ns refused: %s",
+		      type, period, strerror(-ret));
+	ck_assert_uint_eq(r.id, 1);
+	hwt_assert_delta(&c0, 1, 0, 0, 1);
+	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	close(fd);
+	hwt_assert_delta(&c0, 1, 0, 1, 0);
+	ck_assert(!hwt_efd_ready(efd));
+	close(efd);
+	hwt_assert_rest();
+}
+
+START_TEST(period_min_accepted)
+{
+	period_accepted(HWEVENT_TYPE_EVENTFD, HWEVENT_PERIOD_MIN_NS);
+}
+END_TEST
+
+START_TEST(period_max_accepted)
+{
+	period_accepted(HWEVENT_TYPE_EVENTFD, HWEVENT_PERIOD_MAX_NS);
+}
+END_TEST
+
+START_TEST(period_min_queue_accepted)
+{
+	period_accepted(HWEVENT_TYPE_QUEUE, HWEVENT_PERIOD_MIN_NS);
 }
 END_TEST
 
@@ -267,7 +340,7 @@ static void output_readonly(uint32_t type)
 	char *p;
 
 	inval_begin(&x, &r);
-	if (type == HWEVENT_TYPE_REQUEST) {
+	if (type != HWEVENT_TYPE_EVENTFD) {
 		r.type = type;
 		r.eventfd = 0;
 		r.due_ns = NS_PER_MS;
@@ -290,6 +363,12 @@ END_TEST
 START_TEST(output_readonly_request_efault)
 {
 	output_readonly(HWEVENT_TYPE_REQUEST);
+}
+END_TEST
+
+START_TEST(output_readonly_queue_efault)
+{
+	output_readonly(HWEVENT_TYPE_QUEUE);
 }
 END_TEST
 
@@ -329,6 +408,15 @@ CMD_TEST(ioctl_nr0_enotty,
 	 _IOWR(HWEVENT_IOC_MAGIC, 0, struct hwevent_register))
 CMD_TEST(ioctl_nr2_enotty,
 	 _IOWR(HWEVENT_IOC_MAGIC, 2, struct hwevent_register))
+CMD_TEST(ioctl_nr4_enotty,
+	 _IOWR(HWEVENT_IOC_MAGIC, 4, struct hwevent_register))
+CMD_TEST(ioctl_cancel_wrong_dir_enotty,
+	 _IOWR(HWEVENT_IOC_MAGIC, 2, struct hwevent_cancel))
+CMD_TEST(ioctl_cancel_wrong_size_enotty, _IOW(HWEVENT_IOC_MAGIC, 2, __u64))
+CMD_TEST(ioctl_wait_wrong_dir_enotty,
+	 _IOW(HWEVENT_IOC_MAGIC, 3, struct hwevent_wait))
+CMD_TEST(ioctl_wait_wrong_size_enotty,
+	 _IOWR(HWEVENT_IOC_MAGIC, 3, struct hwevent_register))
 CMD_TEST(ioctl_nr255_enotty,
 	 _IOWR(HWEVENT_IOC_MAGIC, 0xff, struct hwevent_register))
 CMD_TEST(ioctl_wrong_magic_enotty, _IOWR('x', 1, struct hwevent_register))
@@ -393,7 +481,7 @@ START_TEST(file_usable_after_errors)
 	efd = hwt_eventfd();
 	for (int i = 0; i < 100; i++) {
 		hwt_reg_eventfd_arg(&r, efd, 0, 0);
-		r.type = (uint32_t)i + 2;
+		r.type = (uint32_t)i + 3;
 		ck_assert_int_eq(hwt_ioctl(fd, HWEVENT_IOC_REGISTER, &r), -EINVAL);
 		ck_assert_int_eq(hwt_ioctl(fd, _IO(HWEVENT_IOC_MAGIC, i), &r),
 				 -ENOTTY);
@@ -408,14 +496,19 @@ START_TEST(file_usable_after_errors)
 END_TEST
 
 static const struct hwt_case cases[] = {
-	HWT_CASE(type_2_einval, HWT_LOADED, 30),
+	HWT_CASE(type_3_einval, HWT_LOADED, 30),
+	HWT_CASE(type_3_without_eventfd_einval, HWT_LOADED, 30),
 	HWT_CASE(type_u32_max_einval, HWT_LOADED, 30),
+	HWT_CASE(type_queue_with_eventfd_einval, HWT_LOADED, 30),
+	HWT_CASE(type_queue_with_eventfd_minus1_einval, HWT_LOADED, 30),
 	HWT_CASE(type_request_with_eventfd_einval, HWT_LOADED, 30),
 	HWT_CASE(type_request_with_eventfd_minus1_einval, HWT_LOADED, 30),
 	HWT_CASE(due_zero_eventfd_einval, HWT_LOADED, 30),
 	HWT_CASE(due_zero_request_einval, HWT_LOADED, 30),
 	HWT_CASE(due_above_max_eventfd_einval, HWT_LOADED, 30),
 	HWT_CASE(due_above_max_request_einval, HWT_LOADED, 30),
+	HWT_CASE(due_zero_queue_einval, HWT_LOADED, 30),
+	HWT_CASE(due_above_max_queue_einval, HWT_LOADED, 30),
 	HWT_CASE(due_u64_max_einval, HWT_LOADED, 30),
 	HWT_CASE(due_negative_one_second_einval, HWT_LOADED, 30),
 	HWT_CASE(flags_1_einval, HWT_LOADED, 30),
@@ -423,20 +516,33 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(flags_request_einval, HWT_LOADED, 30),
 	HWT_CASE(pad_einval, HWT_LOADED, 30),
 	HWT_CASE(pad_request_einval, HWT_LOADED, 30),
+	HWT_CASE(flags_queue_einval, HWT_LOADED, 30),
+	HWT_CASE(pad_queue_einval, HWT_LOADED, 30),
 	HWT_CASE(reserved0_einval, HWT_LOADED, 30),
 	HWT_CASE(reserved1_einval, HWT_LOADED, 30),
 	HWT_CASE(reserved2_einval, HWT_LOADED, 30),
-	HWT_CASE(reserved3_einval, HWT_LOADED, 30),
-	HWT_CASE(reserved3_request_einval, HWT_LOADED, 30),
+	HWT_CASE(reserved2_request_einval, HWT_LOADED, 30),
+	HWT_CASE(reserved0_queue_einval, HWT_LOADED, 30),
+	HWT_CASE(period_1_einval, HWT_LOADED, 30),
+	HWT_CASE(period_below_min_einval, HWT_LOADED, 30),
+	HWT_CASE(period_above_max_einval, HWT_LOADED, 30),
+	HWT_CASE(period_u64_max_einval, HWT_LOADED, 30),
+	HWT_CASE(period_below_min_request_einval, HWT_LOADED, 30),
+	HWT_CASE(period_below_min_queue_einval, HWT_LOADED, 30),
+	HWT_CASE(period_above_max_queue_einval, HWT_LOADED, 30),
+	HWT_CASE(period_ok_but_due_zero_einval, HWT_LOADED, 30),
 	HWT_CASE(eventfd_minus1_ebadf, HWT_LOADED, 30),
 	HWT_CASE(eventfd_int_min_ebadf, HWT_LOADED, 30),
 	HWT_CASE(eventfd_int_max_ebadf, HWT_LOADED, 30),
-	HWT_CASE(eventfd_closed_fd_ebadf, HWT_LOADED, 30),
 	HWT_CASE(eventfd_self_einval, HWT_LOADED, 30),
+	HWT_CASE(eventfd_closed_fd_ebadf, HWT_LOADED, 30),
 	HWT_CASE(eventfd_pipe_read_end_einval, HWT_LOADED, 30),
 	HWT_CASE(eventfd_pipe_write_end_einval, HWT_LOADED, 30),
 	HWT_CASE(eventfd_dev_null_einval, HWT_LOADED, 30),
 	HWT_CASE(eventfd_regular_file_einval, HWT_LOADED, 30),
+	HWT_CASE(period_min_accepted, HWT_LOADED, 30),
+	HWT_CASE(period_max_accepted, HWT_LOADED, 30),
+	HWT_CASE(period_min_queue_accepted, HWT_LOADED, 30),
 	HWT_CASE(null_pointer_efault, HWT_LOADED, 30),
 	HWT_CASE(pointer_one_efault, HWT_LOADED, 30),
 	HWT_CASE(kernel_pointer_efault, HWT_LOADED, 30),
@@ -444,9 +550,15 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(arg_in_unmapped_memory_efault, HWT_LOADED, 30),
 	HWT_CASE(output_readonly_eventfd_efault, HWT_LOADED, 30),
 	HWT_CASE(output_readonly_request_efault, HWT_LOADED, 30),
+	HWT_CASE(output_readonly_queue_efault, HWT_LOADED, 30),
 	HWT_CASE(whole_arg_readonly_efault, HWT_LOADED, 30),
 	HWT_CASE(ioctl_nr0_enotty, HWT_LOADED, 30),
 	HWT_CASE(ioctl_nr2_enotty, HWT_LOADED, 30),
+	HWT_CASE(ioctl_nr4_enotty, HWT_LOADED, 30),
+	HWT_CASE(ioctl_cancel_wrong_dir_enotty, HWT_LOADED, 30),
+	HWT_CASE(ioctl_cancel_wrong_size_enotty, HWT_LOADED, 30),
+	HWT_CASE(ioctl_wait_wrong_dir_enotty, HWT_LOADED, 30),
+	HWT_CASE(ioctl_wait_wrong_size_enotty, HWT_LOADED, 30),
 	HWT_CASE(ioctl_nr255_enotty, HWT_LOADED, 30),
 	HWT_CASE(ioctl_wrong_magic_enotty, HWT_LOADED, 30),
 	HWT_CASE(ioctl_wrong_size_u64_enotty, HWT_LOADED, 30),

@@ -56,13 +56,15 @@ START_TEST(load_creates_device_with_zero_counters)
 	load_ok(NULL);
 	ck_assert_msg(stat(HWEVENT_DEV_PATH, &st) == 0 && S_ISCHR(st.st_mode),
 		      "%s is not a character device", HWEVENT_DEV_PATH);
-	ck_assert_int_eq(hwevent_read_counters(&c), 0);
+	c = hwt_counters();
 	ck_assert_msg(c.registered == 0 && c.fired == 0 && c.cancelled == 0 &&
-		      c.pending == 0, "fresh counters not zero: %" PRIu64 "/%"
-		      PRIu64 "/%" PRIu64 "/%" PRIu64, c.registered, c.fired,
-		      c.cancelled, c.pending);
+		      c.pending == 0 && c.lost == 0, "fresh counters not zero: "
+		      "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+		      c.registered, c.fired, c.cancelled, c.pending, c.lost);
 	ck_assert_int_eq(hwevent_param_read("max_pending", &mp), 0);
 	ck_assert_uint_eq(mp, DEFAULT_MAX_PENDING);
+	ck_assert_int_eq(hwevent_param_read("queue_len", &mp), 0);
+	ck_assert_uint_eq(mp, DEFAULT_QUEUE_LEN);
 
 	fd = hwt_open();
 	ret = hwevent_wait_request(fd, NS_PER_MS, 1, &msg);
@@ -108,6 +110,35 @@ START_TEST(load_with_max_pending_zero_fails)
 	ck_assert_msg(ret == -EINVAL, "load with max_pending=0 returned %d (%s), "
 		      "expected -EINVAL", ret, strerror(ret < 0 ? -ret : 0));
 	ck_assert_msg(!hwevent_module_loaded(), "module loaded anyway");
+}
+END_TEST
+
+START_TEST(load_with_queue_len_param)
+{
+	uint64_t v;
+
+	load_ok("queue_len=5");
+	ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+	ck_assert_uint_eq(v, 5);
+	unload_ok();
+}
+END_TEST
+
+/* queue_len must be 2 to 65536. */
+START_TEST(load_with_bad_queue_len_fails)
+{
+	static const char *const bad[] = { "queue_len=0", "queue_len=1",
+					   "queue_len=65537" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = hwevent_module_load(hwt_ko_path(), bad[i]);
+
+		ck_assert_msg(ret == -EINVAL, "load with %s returned %d (%s), "
+			      "expected -EINVAL", bad[i], ret,
+			      strerror(ret < 0 ? -ret : 0));
+		ck_assert_msg(!hwevent_module_loaded(), "loaded with %s",
+			      bad[i]);
+	}
 }
 END_TEST
 
@@ -312,6 +343,8 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(load_twice_fails_eexist, HWT_UNLOADED, 60),
 	HWT_CASE(load_with_max_pending_param, HWT_UNLOADED, 60),
 	HWT_CASE(load_with_max_pending_zero_fails, HWT_UNLOADED, 60),
+	HWT_CASE(load_with_queue_len_param, HWT_UNLOADED, 60),
+	HWT_CASE(load_with_bad_queue_len_fails, HWT_UNLOADED, 60),
 	HWT_CASE(unload_busy_while_open, HWT_UNLOADED, 60),
 	HWT_CASE(unload_busy_with_pending_registration, HWT_UNLOADED, 60),
 	HWT_CASE(app_eventfd_loads_and_unloads_module, HWT_UNLOADED, 90),

@@ -298,7 +298,7 @@ START_TEST(race_request_fire_vs_signal)
 		n_ok++;
 		if (m.cookie != i || m.type != HWEVENT_TYPE_REQUEST ||
 		    m.id <= last_id || m.seq <= last_seq || m.flags ||
-		    m.reserved[0] || m.reserved[1] || m.fired_ns < t1 + due ||
+		    m.lost || m.reserved || m.fired_ns < t1 + due ||
 		    m.fired_ns > t2) {
 			if (!n_bad++)
 				snprintf(bad, sizeof(bad), "request %" PRIu64

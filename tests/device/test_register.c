@@ -191,8 +191,9 @@ static void check_msg(const struct hwevent_msg *m, uint64_t cookie,
 	ck_assert_uint_eq(m->id, id);
 	ck_assert_uint_eq(m->type, HWEVENT_TYPE_REQUEST);
 	ck_assert_uint_eq(m->flags, 0);
-	ck_assert_uint_eq(m->reserved[0], 0);
-	ck_assert_uint_eq(m->reserved[1], 0);
+	/* A single event: nothing before it was lost. */
+	ck_assert_uint_eq(m->lost, 0);
+	ck_assert_uint_eq(m->reserved, 0);
 	ck_assert_uint_ne(m->seq, 0);
 	ck_assert_msg(m->fired_ns >= t0 + due, "fired_ns %" PRIu64 " is less "
 		      "than due %" PRIu64 " after the call at %" PRIu64,
@@ -425,14 +426,14 @@ START_TEST(many_open_files)
 }
 END_TEST
 
-/* The counters are four read-only decimal files. */
+/* The counters are five read-only decimal files. */
 START_TEST(counters_are_read_only_files)
 {
 	static const char *const names[] = { "registered", "fired",
-					     "cancelled", "pending" };
+					     "cancelled", "pending", "lost" };
 	char path[256];
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct stat st;
 		int fd;
 
