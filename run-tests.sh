@@ -90,6 +90,12 @@ echo "=== kernel checks"
 scripts/kernel-checks.sh 2>&1 | tee "$logs/kernel-checks.tap"
 tap_count "$logs/kernel-checks.tap" "${PIPESTATUS[0]}" "kernel checks"
 
+echo "=== packaging checks"
+for c in man-check dkms-check install-check; do
+	scripts/$c.sh 2>&1 | tee "$logs/$c.tap"
+	tap_count "$logs/$c.tap" "${PIPESTATUS[0]}" "$c"
+done
+
 echo "=== device tests in the VM"
 if [ "$built" -eq 0 ]; then
 	result not-ok "device tests (not run: the build failed)"
@@ -113,4 +119,8 @@ if [ -f "$tap" ]; then
 elif [ $rc -ne 125 ]; then
 	result not-ok "device tests: no output from tests/guest-suite.sh (exit $rc)"
 fi
+
+echo "=== udev rule, in the VM"
+scripts/udev-check.sh 2>&1 | tee "$logs/udev-check.tap"
+tap_count "$logs/udev-check.tap" "${PIPESTATUS[0]}" "udev rule"
 finish

@@ -15,6 +15,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio	# the test VM
 	sparse				# make C=2
 	perl xz-utils			# checkpatch.pl, linux-source tarball
+	dkms mandoc groff-base		# packaging checks
 )
 if [ $# -gt 0 ]; then
 	PACKAGES=("$@")
