@@ -1,0 +1,66 @@
+#!/bin/bash
+# hwevent's benchmark, one command, from a fresh Debian 12 machine:
+#
+#   ./run-bench.sh            full run, about 10 minutes
+#   ./run-bench.sh --quick    smoke test with small counts, 1-2 minutes
+#
+# Installs what is missing (scripts/install-deps.sh, plus gnuplot-nox),
+# builds the module and build/hwbench, boots the test VM and runs
+# bench/guest.sh there (it loads the module, runs hwbench, unloads it),
+# then plots on the host.  Everything lands in build/bench/:
+#   results.md     the tables (every figure also as a ratio to the floor)
+#   results.json   every figure, machine-readable
+#   latency.png    latency distributions of every model and the floors
+#   scaling.png    register/cancel cost vs pending, clients
+#   console.log    the VM's console; vm-dmesg.log its kernel log
+# The VM is QEMU without KVM: absolute times are emulated time, only the
+# ratios to the timerfd floor of the same run mean something.
+# Env: HWEVENT_BENCH_TIMEOUT (seconds, default 1200) bounds the VM.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode=()
+case ${1:-} in
+"") ;;
+--quick) mode=(--quick) ;;
+*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+
+start=$(date +%s)
+scripts/install-deps.sh
+scripts/install-deps.sh gnuplot-nox
+make -j2 module
+make bench
+
+out=$PWD/build/bench
+mkdir -p "$out"
+rm -f "$out"/results.* "$out"/*.dat "$out"/*.png "$out"/models.txt
+# The VM's two vCPUs are threads on this machine: anything else busy here
+# (another VM, a build) shows up as latency in the figures, so say how
+# busy it was, before and after.
+host_state() {
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), other QEMU processes: $(pgrep -c qemu-system || true)"
+}
+before=$(host_state)
+if pgrep qemu-system >/dev/null; then
+	echo "run-bench: warning: another QEMU is running here; the figures will be noisier" >&2
+fi
+# slub_debug=- undoes the harness's slub_debug=FZPU (the last one wins):
+# debugging slabs would slow every allocation and inflate object sizes.
+vm/run-in-vm.sh --timeout "${HWEVENT_BENCH_TIMEOUT:-1200}" \
+	--append "slub_debug=-" --out "$out" -- \
+	bench/guest.sh "$out" "${mode[@]}"
+
+[ -s "$out/results.json" ] || { echo "run-bench: no results" >&2; exit 1; }
+cat >>"$out/results.md" <<END
+
+## Host
+
+$(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); the VM ran
+with 2 vCPUs, TCG. Before the VM: $before. After: $(host_state).
+END
+gnuplot -e "dir='$out'" bench/plot.gp
+cat "$out/results.md"
+echo
+echo "run-bench: results in $out (results.md, results.json, latency.png, scaling.png)"
+echo "run-bench: took $(($(date +%s) - start)) s"
