@@ -39,21 +39,8 @@ if ! grep -qsE '^[[:space:]]*(mok_signing_key|mok_certificate)=' \
 	export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 fi
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-	failed=$((failed + 1))
-}
-# Comment lines: the output of a failed step.
-diag() {
-	sed 's/^/# /'
-}
+# shellcheck source=scripts/tap.sh
+. scripts/tap.sh
 
 echo "1..4"
 

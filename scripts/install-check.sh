@@ -59,20 +59,8 @@ tar -c --exclude=./.git --exclude=./build --exclude='*.o' --exclude='*.ko' \
 	{ echo "Bail out! cannot copy the tree"; exit 1; }
 cd "$tmp/tree" || exit 1
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-	failed=$((failed + 1))
-}
-diag() {
-	sed 's/^/# /'
-}
+# shellcheck source=scripts/tap.sh
+. scripts/tap.sh
 # check NAME OUTPUT: passes when OUTPUT, what went wrong, is empty.
 check() {
 	if [ -z "$2" ]; then

@@ -25,20 +25,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 rule=udev/60-hwevent.rules
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-	failed=$((failed + 1))
-}
-diag() {
-	sed 's/^/# /'
-}
+# shellcheck source=scripts/tap.sh
+. scripts/tap.sh
 
 # The static check: prints what is wrong, if anything.
 lint() {
