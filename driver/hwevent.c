@@ -788,9 +788,12 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 		return -EINVAL;
 
 	for (;;) {
-		ret = mutex_lock_interruptible(&hf->read_lock);
-		if (ret)
-			return ret;
+		if (file->f_flags & O_NONBLOCK) {
+			if (!mutex_trylock(&hf->read_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&hf->read_lock)) {
+			return -ERESTARTSYS;
+		}
 		while (count - done >= sizeof(msg)) {
 			xa_lock_bh(&hf->regs);
 			ret = kfifo_peek(&hf->queue, &msg);
