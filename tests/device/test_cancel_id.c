@@ -474,12 +474,20 @@ START_TEST(cancel_race_with_fire)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	for (int i = 0; i < N; i++) {
-		uint64_t due = 1 + hwt_rand(&rng) % (50 * NS_PER_US), id;
+		/*
+		 * Random due times and delays race; every 16th is due so late
+		 * that the cancel surely wins, and another fires long before
+		 * its cancel: both outcomes happen every run.
+		 */
+		uint64_t due = i % 16 == 0 ? NS_PER_SEC :
+			       1 + hwt_rand(&rng) % (50 * NS_PER_US), id;
 		uint32_t x = hwt_rand(&rng);
 		int ret;
 
 		id = hwt_reg_eventfd(fd, efd, due);
-		if (x % 4)
+		if (i % 16 == 8)
+			hwt_spin_ns(5 * NS_PER_MS);
+		else if (x % 4)
 			hwt_spin_ns(x % (40 * NS_PER_US));
 		ret = hwt_cancel(fd, id);
 		ck_assert_msg(ret == 0 || ret == -ENOENT, "cancel %d: %s", i,

@@ -652,8 +652,16 @@ START_TEST(periodic_race_register_vs_signal)
 		struct hwevent_register r;
 		int ret, cret;
 
-		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST,
-			    1 + hwt_rand(&rng) % (50 * NS_PER_US), LONG_DUE_NS,
+		/*
+		 * Random first firings race the signals; every 16th is due so
+		 * late that a signal surely wins, and another so soon that the
+		 * firing almost surely does: both outcomes happen every run.
+		 */
+		uint64_t due = i % 16 == 0 ? NS_PER_SEC :
+			       i % 16 == 8 ? 1 :
+			       1 + hwt_rand(&rng) % (50 * NS_PER_US);
+
+		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, LONG_DUE_NS,
 			    (uint64_t)i, 0);
 		ret = hwt_register(fd, &r);
 		if (ret && ret != -EINTR) {
