@@ -30,7 +30,9 @@ for p in "${PACKAGES[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q)
+# Wait for another apt or dpkg (an unattended upgrade, another clone)
+# rather than fail at once on its lock.
+apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
 [ "$(id -u)" -eq 0 ] || apt=(sudo "${apt[@]}")
 echo "install-deps: installing ${missing[*]}" >&2
 "${apt[@]}" update
