@@ -631,14 +631,30 @@ static int hwevent_register(struct hwevent_file *hf,
 		ret = -ENOSPC;
 		goto err_unlock;
 	}
-	/* Reserved first: the allocation may drop the lock to get memory. */
+	/* Counted first: the allocation may drop the lock to get memory. */
 	hf->nr_pending++;
-	ret = __xa_alloc_cyclic(&hf->regs, &id, reg, XA_LIMIT(1, U32_MAX),
+	/* A reserved slot: lookups do not see it until @reg is stored. */
+	ret = __xa_alloc_cyclic(&hf->regs, &id, NULL, XA_LIMIT(1, U32_MAX),
 				&hf->next_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		hf->nr_pending--;
 		goto err_unlock;
 	}
+	xa_unlock_bh(&hf->regs);
+
+	/*
+	 * The id reaches the caller before the event can: an io_uring
+	 * request may be completed, and its CQE posted, as soon as the timer
+	 * fires, even while this runs in an io_uring worker.
+	 */
+	if (put_user((u64)id, &uarg->id)) {
+		ret = -EFAULT;
+		goto err_release_id;
+	}
+
+	xa_lock_bh(&hf->regs);
+	/* Replaces the reserved entry: nothing to allocate. */
+	__xa_store(&hf->regs, id, reg, GFP_NOWAIT);
 	reg->id = id;
 	if (w) {
 		w->reg_id = id;
@@ -652,18 +668,17 @@ static int hwevent_register(struct hwevent_file *hf,
 	trace_hwevent_register(id, arg.type, arg.due_ns, arg.period_ns,
 			       arg.cookie);
 
-	/*
-	 * From here on @reg may be gone (it fired and was reaped) and an
-	 * io_uring @w completed.  The buffer was writable a moment ago.
-	 */
-	if (put_user((u64)id, &uarg->id) && !w)
-		return -EFAULT;
+	/* From here on @reg may be gone and an io_uring @w completed. */
 	if (!w)
 		return 0;
 	if (ioucmd)
 		return -EIOCBQUEUED;
 	return hwevent_wait_sync(hf, w, id, &uarg->msg);
 
+err_release_id:
+	xa_lock_bh(&hf->regs);
+	__xa_erase(&hf->regs, id);
+	hf->nr_pending--;
 err_unlock:
 	xa_unlock_bh(&hf->regs);
 	if (reg->efd)

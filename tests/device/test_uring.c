@@ -919,6 +919,44 @@ static void child_goes_away(enum child_end how, bool ring_first,
 		      "went: %s", strerror(-ret));
 }
 
+/*
+ * The id is in the caller's structure before the CQE, even when an
+ * io_uring worker issues the command (IOSQE_ASYNC) and the event, due in
+ * 1 ns, completes it at once: the fuzzer caught the id written late.
+ */
+START_TEST(uring_id_written_before_completion)
+{
+	enum { N = 2000 };
+	struct hwevent_register r;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int fd, bad = 0;
+
+	fd = hwt_open();
+	hwt_ring_init(&ring, 4);
+	for (int i = 0; i < N; i++) {
+		struct io_uring_sqe *sqe = hwt_sqe(&ring);
+
+		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 1, 0, (uint64_t)i, 0);
+		hwevent_uring_prep_register(sqe, fd, &r);
+		if (i % 2)
+			io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+		hwt_ring_submit(&ring, 1);
+		ck_assert_int_eq(io_uring_wait_cqe(&ring, &cqe), 0);
+		ck_assert_int_eq(cqe->res, 0);
+		io_uring_cqe_seen(&ring, cqe);
+		if (!r.id || r.id != r.msg.id)
+			bad++;
+	}
+	ck_assert_msg(!bad, "%d of %d completions came before their id "
+		      "(id %llu, msg.id %llu)", bad, N,
+		      (unsigned long long)r.id, (unsigned long long)r.msg.id);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	hwt_assert_rest();
+}
+END_TEST
+
 START_TEST(uring_child_exit_reaped_promptly)
 {
 	child_goes_away(END_EXIT, true, 0, LONG_DUE_NS, 0);
@@ -1108,6 +1146,7 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(uring_child_sigkill_reaped_promptly, HWT_LOADED, 60),
 	HWT_CASE(uring_defer_taskrun_child_exit_reaped_promptly, HWT_LOADED, 60),
 	HWT_CASE(uring_sqpoll_child_sigkill_reaped_when_due, HWT_LOADED, 90),
+	HWT_CASE(uring_id_written_before_completion, HWT_LOADED, 120),
 	HWT_CASE(uring_iosqe_async_child_exit_reaped_promptly, HWT_LOADED, 90),
 	HWT_CASE(uring_child_exit_on_shared_file_cancels_only_its_own,
 		 HWT_LOADED, 60),
