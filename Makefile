@@ -60,7 +60,7 @@ module:
 
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
-tests: module $(S)/event $(S)/test_unit $(S)/test_device
+tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S):
@@ -92,6 +92,10 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) $(S)/event | $(S)
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
+
+# The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
+$(S)/hwfuzz: tests/fuzz/hwfuzz.c $(LIB_SRC) $(HDRS) | $(S)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/fuzz/hwfuzz.c $(LIB_SRC) $(LDLIBS)
 
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
