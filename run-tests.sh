@@ -1,8 +1,9 @@
 #!/bin/bash
 # hwevent's one test command, from a fresh Debian 12 machine:
 #   install the packages, build everything, run the host unit tests, the
-#   kernel checks (W=1, sparse, checkpatch) and, in a throwaway VM, the
-#   device test suite (tests/guest-suite.sh).
+#   kernel checks (W=1, sparse, checkpatch), the packaging checks and, in
+#   throwaway VMs, the device test suite (tests/guest-suite.sh) on Debian's
+#   stock kernel and on its PREEMPT_RT kernel, and the udev rule.
 # Every stage reports TAP; this counts its "ok"/"not ok" lines (ok with
 # "# SKIP" and not ok with "# TODO" count as skipped; "Bail out!", a short
 # plan or a failing exit status without a failed test count as one
@@ -119,6 +120,10 @@ if [ -f "$tap" ]; then
 elif [ $rc -ne 125 ]; then
 	result not-ok "device tests: no output from tests/guest-suite.sh (exit $rc)"
 fi
+
+echo "=== device tests on PREEMPT_RT, in the VM"
+scripts/rt-suite.sh | tee "$logs/rt-device.tap"
+tap_count "$logs/rt-device.tap" "${PIPESTATUS[0]}" "device tests on PREEMPT_RT"
 
 echo "=== udev rule, in the VM"
 scripts/udev-check.sh 2>&1 | tee "$logs/udev-check.tap"
