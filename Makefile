@@ -26,7 +26,7 @@ LIB_SRC := lib/libhwevent.c
 APP_SRC := app/event.c
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
-DEVICE_HDRS := $(wildcard tests/device/*.h)
+DEVICE_HDRS := $(wildcard tests/device/*.h tests/common/*.h)
 
 VERSION := $(shell cat VERSION)
 SOMAJOR := 0
@@ -90,7 +90,8 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) $(S)/event | $(S)
 		$(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
 
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
+	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device \
+		-Itests/common -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
 
 # The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
@@ -100,8 +101,9 @@ $(S)/hwfuzz: tests/fuzz/hwfuzz.c $(LIB_SRC) $(HDRS) | $(S)
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
-$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(HDRS) | $(B)
-	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(LDLIBS) -lm
+$(B)/hwbench: bench/hwbench.c tests/common/textfile.h $(LIB_SRC) $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -Itests/common -o $@ bench/hwbench.c $(LIB_SRC) \
+		$(LDLIBS) -lm
 
 # The app is linked statically with the library: it stays self-contained
 # next to a hwevent.ko, as the original's event.exe next to its driver.

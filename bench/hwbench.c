@@ -73,6 +73,8 @@
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
 
+#include "textfile.h"
+
 #define NS_PER_US	1000ULL
 #define NS_PER_MS	1000000ULL
 #define NS_PER_SEC	1000000000ULL
@@ -285,34 +287,6 @@ static double us(int64_t ns)
 }
 
 /* ---- small file helpers ---- */
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_text(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 static int64_t read_i64(const char *path)
 {

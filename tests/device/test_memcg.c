@@ -21,6 +21,8 @@
 
 #include "hwtest.h"
 
+#include "textfile.h"
+
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -29,34 +31,6 @@
 #define MEMCG_REGS	(MEMCG_FILES * DEFAULT_MAX_PENDING)
 /* Far less than a registration really takes (an hrtimer alone is 64). */
 #define MEMCG_MIN_BYTES	64
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_text(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* Whether the blank-separated list @list contains the word @w. */
 static bool has_word(const char *list, const char *w)
