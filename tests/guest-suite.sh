@@ -152,11 +152,10 @@ else
 	echo "ok $n - guest:module_unloads_after_suite"
 fi
 
-# Warnings, oopses, sanitizer and slab debugging reports, lockups; the
-# "Slab cache still has objects" of a leak shows at unload, above.
-bad='WARNING:|BUG:|BUG [^ ]+ \(|Oops|general protection fault|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|Slab cache still has objects|Poison overwritten|Object padding|Redzone|refcount_t|list_add corruption|list_del corruption|scheduling while atomic|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall|possible circular locking|inconsistent lock state|Kernel panic'
+# shellcheck source=tests/kernel-log.sh
+. tests/kernel-log.sh
 n=$((n + 1))
-problems=$(dmesg | tail -n "+$((log_start + 1))" | grep -aE "$bad" | head -40)
+problems=$(kernel_log_problems "$log_start")
 if [ -z "$problems" ]; then
 	echo "ok $n - guest:kernel_log_clean"
 else

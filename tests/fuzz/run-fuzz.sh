@@ -170,8 +170,9 @@ else
 fi
 
 # --- 3. the kernel log ----------------------------------------------------
-bad='WARNING:|BUG:|BUG [^ ]+ \(|Oops|general protection fault|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|Slab cache still has objects|Poison overwritten|Object padding|Redzone|refcount_t|list_add corruption|list_del corruption|scheduling while atomic|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall|possible circular locking|inconsistent lock state|Kernel panic'
-problems=$(dmesg | tail -n "+$((log_start + 1))" | grep -aE "$bad" | head -40)
+# shellcheck source=tests/kernel-log.sh
+. tests/kernel-log.sh
+problems=$(kernel_log_problems "$log_start")
 n=$((n + 1))
 if [ -z "$problems" ]; then
 	echo "ok $n - fuzz:kernel_log_clean"
