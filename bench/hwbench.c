@@ -42,6 +42,7 @@
  *    register + wait cycles; notifications/s and latency, next to as many
  *    threads doing the same with their own timerfd.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -51,7 +52,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -98,35 +98,12 @@ static struct {
 	.seed = 1,
 };
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "hwbench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "hwbench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-}
-
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
 	if (!p)
-		die("out of memory");
+		errx(1, "out of memory");
 	return p;
 }
 
@@ -206,7 +183,7 @@ static uint64_t rng_due(uint64_t *s)
 static uint64_t set_slack(void)
 {
 	if (prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0))
-		die("PR_SET_TIMERSLACK: %s", strerror(errno));
+		errx(1, "PR_SET_TIMERSLACK: %s", strerror(errno));
 	return (uint64_t)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 }
 
@@ -222,7 +199,7 @@ static void pin_self(int cpu)
 			CPU_SET(i, &set);
 	}
 	if (sched_setaffinity(0, sizeof(set), &set))
-		note("sched_setaffinity(%d): %s", cpu, strerror(errno));
+		warnx("sched_setaffinity(%d): %s", cpu, strerror(errno));
 }
 
 /* ---- statistics ---- */
@@ -338,7 +315,7 @@ static FILE *out_file(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", opt.out, name);
 	f = fopen(path, "w");
 	if (!f)
-		die("cannot write %s: %s", path, strerror(errno));
+		errx(1, "cannot write %s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -700,27 +677,27 @@ static void lat_setup(struct lat_ctx *c)
 	c->hfd = hwevent_open(0);
 	c->hfd_sig = hwevent_open(O_NONBLOCK);
 	if (c->hfd < 0 || c->hfd_sig < 0)
-		die("open %s: %s", HWEVENT_DEV_PATH,
+		errx(1, "open %s: %s", HWEVENT_DEV_PATH,
 		    strerror(-(c->hfd < 0 ? c->hfd : c->hfd_sig)));
 	/* SIGIO to this thread only, which keeps it blocked and waits. */
 	if (fcntl(c->hfd_sig, F_SETOWN_EX, &own) ||
 	    fcntl(c->hfd_sig, F_SETFL,
 		  fcntl(c->hfd_sig, F_GETFL) | O_ASYNC | O_NONBLOCK))
-		die("O_ASYNC: %s", strerror(errno));
+		errx(1, "O_ASYNC: %s", strerror(errno));
 	sigemptyset(&c->sigio);
 	sigaddset(&c->sigio, SIGIO);
 	c->efd = eventfd(0, EFD_CLOEXEC);
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (c->efd < 0 || c->tfd < 0)
-		die("eventfd/timerfd: %s", strerror(errno));
+		errx(1, "eventfd/timerfd: %s", strerror(errno));
 	ret = io_uring_queue_init(16, &c->ring, 0);
 	c->ring_ok = !ret;
 	if (ret)
-		note("io_uring_queue_init: %s", strerror(-ret));
+		warnx("io_uring_queue_init: %s", strerror(-ret));
 	ret = io_uring_queue_init_params(16, &c->ring_defer, &p);
 	c->ring_defer_ok = !ret;
 	if (ret)
-		note("io_uring with DEFER_TASKRUN: %s", strerror(-ret));
+		warnx("io_uring with DEFER_TASKRUN: %s", strerror(-ret));
 }
 
 static void lat_teardown(struct lat_ctx *c)
@@ -749,7 +726,7 @@ static void phase_latency(void)
 		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
 		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
 	}
-	note("latency: %u samples per model, %d models, blocks of %u",
+	warnx("latency: %u samples per model, %d models, blocks of %u",
 	     n, NR_LAT, block);
 	/*
 	 * Round 0 is a warm-up whose samples are dropped (page faults, first
@@ -773,7 +750,7 @@ static void phase_latency(void)
 
 				if (ret) {
 					lm->err = ret;
-					note("latency: %s failed: %s", lm->name,
+					warnx("latency: %s failed: %s", lm->name,
 					     strerror(-ret));
 					break;
 				}
@@ -792,7 +769,7 @@ static void phase_latency(void)
 		if (!warmup)
 			done += len;
 		if (round % 10 == 0)
-			note("latency: %u/%u", done, n);
+			warnx("latency: %u/%u", done, n);
 	}
 	lat_teardown(&c);
 	free(dues);
@@ -1151,7 +1128,7 @@ static struct tp_model tp_models[] = {
 
 static void phase_throughput(void)
 {
-	note("throughput: %d models, %.2f s per rate, up to %d tries", NR_TP,
+	warnx("throughput: %d models, %.2f s per rate, up to %d tries", NR_TP,
 	     (double)opt.tp_dur_ns / NS_PER_SEC, TP_ATTEMPTS);
 	for (int m = 0; m < NR_TP; m++) {
 		struct tp_model *tm = &tp_models[m];
@@ -1180,7 +1157,7 @@ static void phase_throughput(void)
 					      r->missed <= TP_TOLERANCE * r->expected;
 				pass |= r->pass;
 				pass_tol |= r->pass_tol;
-				note("throughput: %-14s %6" PRIu64 "/s try %d: %s: missed %" PRIu64
+				warnx("throughput: %-14s %6" PRIu64 "/s try %d: %s: missed %" PRIu64
 				     " of %" PRIu64 " (events %" PRIu64 ", lost %" PRIu64
 				     ", gaps %" PRIu64 ", coalesced wakes %" PRIu64 "/%" PRIu64
 				     ", device lost counter +%" PRIu64 ")%s%s",
@@ -1324,22 +1301,22 @@ static void phase_scaling(void)
 	    hwevent_param_write("max_pending", 1000000)) {
 		snprintf(sc.err, sizeof(sc.err),
 			 "cannot set max_pending to 1000000 (root?)");
-		note("scaling: %s", sc.err);
+		warnx("scaling: %s", sc.err);
 		return;
 	}
-	note("scaling: %u register+cancel cycles at %d levels up to %u pending",
+	warnx("scaling: %u register+cancel cycles at %d levels up to %u pending",
 	     cycles, NR_LEVELS, SCALE_MAX);
 
 	hfd = hwevent_open(0);
 	efd = eventfd(0, EFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (hfd < 0 || efd < 0 || tfd < 0)
-		die("scaling: open: %s", strerror(errno));
+		errx(1, "scaling: open: %s", strerror(errno));
 
 	/* Memory: everything we allocate ourselves is allocated by now. */
 	sc.memcg = memcg_enter();
 	if (!sc.memcg)
-		note("scaling: no memory cgroup; memory from slab and meminfo only");
+		warnx("scaling: no memory cgroup; memory from slab and meminfo only");
 	/* hwevent_reg may be merged into another cache: name the real one. */
 	{
 		char link[PATH_MAX];
@@ -1380,7 +1357,7 @@ static void phase_scaling(void)
 				snprintf(sc.err, sizeof(sc.err),
 					 "filling to %u: register #%u: %s",
 					 target, k, strerror(-ret));
-				note("scaling: %s", sc.err);
+				warnx("scaling: %s", sc.err);
 				goto out;
 			}
 		}
@@ -1446,7 +1423,7 @@ static void phase_scaling(void)
 			snprintf(sc.err, sizeof(sc.err),
 				 "register/cancel at %u pending: %s", target,
 				 strerror(-ret));
-			note("scaling: %s", sc.err);
+			warnx("scaling: %s", sc.err);
 			goto out;
 		}
 		lv->reg_efd = dist_of(a[0], cycles);
@@ -1456,7 +1433,7 @@ static void phase_scaling(void)
 		lv->cancel_queue = dist_of(a[4], cycles);
 		lv->tfd_disarm = dist_of(a[5], cycles);
 		sc.nr_levels = l + 1;
-		note("scaling: %6u pending: register %.1f us, cancel %.1f us (p50), fill %.1f us/reg",
+		warnx("scaling: %6u pending: register %.1f us, cancel %.1f us (p50), fill %.1f us/reg",
 		     target, us(lv->reg_queue.p50), us(lv->cancel_queue.p50),
 		     lv->fill_ns_per_reg / 1000);
 	}
@@ -1609,7 +1586,7 @@ static struct client_result run_clients(unsigned int nc, bool floor)
 			.lat = xcalloc(cap, sizeof(int64_t)), .cap = cap,
 		};
 		if (pthread_create(&cl[i].thread, &attr, client_main, &cl[i]))
-			die("pthread_create: %s", strerror(errno));
+			errx(1, "pthread_create: %s", strerror(errno));
 	}
 	pthread_barrier_wait(&start);
 	t_start = now_ns();
@@ -1643,13 +1620,13 @@ static void phase_clients(void)
 	const unsigned int *counts = opt.quick ? client_counts_quick : client_counts;
 	int nr = opt.quick ? 4 : 7;
 
-	note("clients: %d levels, %.2f s each, hwevent then timerfd", nr,
+	warnx("clients: %d levels, %.2f s each, hwevent then timerfd", nr,
 	     (double)opt.cl_dur_ns / NS_PER_SEC);
 	for (int i = 0; i < nr; i++) {
 		cr.hw[i] = run_clients(counts[i], false);
 		cr.tfd[i] = run_clients(counts[i], true);
 		cr.nr = i + 1;
-		note("clients: %2u: hwevent %.0f/s p99 %.1f us, timerfd %.0f/s p99 %.1f us",
+		warnx("clients: %2u: hwevent %.0f/s p99 %.1f us, timerfd %.0f/s p99 %.1f us",
 		     counts[i], cr.hw[i].rate, us(cr.hw[i].lat.p99),
 		     cr.tfd[i].rate, us(cr.tfd[i].lat.p99));
 	}
@@ -2342,7 +2319,7 @@ int main(int argc, char **argv)
 	if (n_arg)
 		opt.n = n_arg;
 	if (mkdir(opt.out, 0755) && errno != EEXIST)
-		die("mkdir %s: %s", opt.out, strerror(errno));
+		errx(1, "mkdir %s: %s", opt.out, strerror(errno));
 
 	/*
 	 * SIGIO blocked in every thread (threads inherit the mask): the
@@ -2354,7 +2331,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigio, NULL);
 
 	if (hwevent_wait_for_device(5000))
-		die("%s is not there: load the module first (insmod build/hwevent.ko)",
+		errx(1, "%s is not there: load the module first (insmod build/hwevent.ko)",
 		    HWEVENT_DEV_PATH);
 	read_env();
 	if (opt.pin_cpu == -2)
@@ -2363,7 +2340,7 @@ int main(int argc, char **argv)
 		opt.pin_cpu = -1;
 	env.slack_ns = set_slack();
 	pin_self(opt.pin_cpu);
-	note("kernel %s, %d CPUs, clocksource %s, slack %" PRIu64 " ns, pinned to CPU %d, %s mode",
+	warnx("kernel %s, %d CPUs, clocksource %s, slack %" PRIu64 " ns, pinned to CPU %d, %s mode",
 	     env.kernel, env.cpus, env.clocksource, env.slack_ns, opt.pin_cpu,
 	     opt.quick ? "quick" : "full");
 
@@ -2394,6 +2371,6 @@ int main(int argc, char **argv)
 	write_json();
 	write_md();
 	write_dat();
-	note("done in %.0f s: %s/results.md, results.json", elapsed.total, opt.out);
+	warnx("done in %.0f s: %s/results.md, results.json", elapsed.total, opt.out);
 	return 0;
 }
