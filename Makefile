@@ -60,7 +60,8 @@ module:
 
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
-tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz
+tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
+	$(S)/hwstress
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S):
@@ -97,6 +98,9 @@ $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 # The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
 $(S)/hwfuzz: tests/fuzz/hwfuzz.c $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/fuzz/hwfuzz.c $(LIB_SRC) $(LDLIBS)
+
+$(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(HDRS) | $(S)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/stress/hwstress.c $(LIB_SRC) $(LDLIBS)
 
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
