@@ -1,6 +1,9 @@
 #!/bin/bash
 # Build the test VM's initramfs for kernel KVER (default: scripts/kver.sh),
-# if not built yet, and print its path.  Usage: vm/mkinitramfs.sh [KVER]
+# if not built yet, and print its path.
+#   Usage: vm/mkinitramfs.sh [KVER]
+#          vm/mkinitramfs.sh --builtin   (no modules: for a kernel with
+#                                         virtio-9p built in)
 #
 # It holds only busybox-static, vm/init and the Debian kernel's modules
 # needed to mount the host's root over virtio-9p: everything else, the
@@ -9,16 +12,21 @@
 # of them changes, and kept in a cache shared by every clone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kv=${1:-$("$here/../scripts/kver.sh")}
 cache=$("$here/../scripts/cachedir.sh")/vm
 busybox=/bin/busybox
 
-# The insmod lines of modprobe, in order, without duplicates (modprobe
-# takes one module per call: more names would be module parameters).
-mapfile -t mods < <(for m in 9p 9pnet_virtio virtio_pci; do
-	modprobe -S "$kv" --show-depends "$m"
-done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-[ ${#mods[@]} -gt 0 ] || { echo "mkinitramfs: no modules found for $kv" >&2; exit 1; }
+mods=()
+if [ "${1-}" = --builtin ]; then
+	kv=builtin
+else
+	kv=${1:-$("$here/../scripts/kver.sh")}
+	# The insmod lines of modprobe, in order, without duplicates
+	# (modprobe takes one module per call: more would be parameters).
+	mapfile -t mods < <(for m in 9p 9pnet_virtio virtio_pci; do
+		modprobe -S "$kv" --show-depends "$m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
+	[ ${#mods[@]} -gt 0 ] || { echo "mkinitramfs: no modules found for $kv" >&2; exit 1; }
+fi
 
 hash=$(cat "$0" "$here/init" "$busybox" "${mods[@]}" |
 	{ sha256sum; echo "$kv ${mods[*]}"; } | sha256sum | cut -c1-16)
@@ -36,6 +44,7 @@ root=$tmp/root
 mkdir -p "$root"/{bin,dev,proc,sys,out,newroot,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
+touch "$root/lib/modules/load-order"
 for m in "${mods[@]}"; do
 	cp "$m" "$root/lib/modules/"
 	basename "$m" >>"$root/lib/modules/load-order"

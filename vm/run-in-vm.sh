@@ -3,7 +3,11 @@
 # Debian's kernel, whose root is the host's root, read-only over virtio-9p.
 #
 #   vm/run-in-vm.sh [--timeout SEC] [--mem MB] [--append 'KERNEL ARGS']
-#                   [--out DIR] -- CMD [ARG...]
+#                   [--out DIR] [--kernel BZIMAGE] -- CMD [ARG...]
+#
+# The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER), or with --kernel
+# one that has virtio-9p built in and no modules of its own to load (the
+# debug kernel of vm/debug-kernel.sh).
 #
 # CMD runs in the caller's working directory (same path in the guest), with
 # stdin /dev/null and stdout/stderr on the guest's console, which is
@@ -30,13 +34,14 @@ die() {
 	exit 125
 }
 
-timeout_s=900 mem=1024 append="" out=""
+timeout_s=900 mem=1024 append="" out="" kernel=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
+	--kernel) kernel=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -53,10 +58,15 @@ case $cwd/ in
 	die "the guest does not see the host's $cwd (a fresh filesystem there); run from elsewhere" ;;
 esac
 
-kv=$("$repo/scripts/kver.sh")
-kernel=/boot/vmlinuz-$kv
-[ -r "$kernel" ] || die "cannot read $kernel (run scripts/install-deps.sh; as root?)"
-initrd=$("$here/mkinitramfs.sh" "$kv")
+if [ -n "$kernel" ]; then
+	[ -r "$kernel" ] || die "cannot read $kernel"
+	initrd=$("$here/mkinitramfs.sh" --builtin)
+else
+	kv=$("$repo/scripts/kver.sh")
+	kernel=/boot/vmlinuz-$kv
+	[ -r "$kernel" ] || die "cannot read $kernel (run scripts/install-deps.sh; as root?)"
+	initrd=$("$here/mkinitramfs.sh" "$kv")
+fi
 out=${out:-$repo/build/vm}
 mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
@@ -123,8 +133,10 @@ if [ -s "$out/vm-dmesg.log" ]; then
 else
 	klog=$log
 fi
-bad='WARNING:|BUG:|BUG [^ ]+ \(|Oops|general protection fault|kernel BUG|Call Trace:|UBSAN:|KASAN:|kmemleak|Slab cache still has objects|Poison overwritten|Object padding|Redzone|=====|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO:'
-problems=$(grep -aE "^\[ *[0-9]+\.[0-9]+\] .*($bad)" "$klog" | head -20 || true)
+# shellcheck source=tests/kernel-log.sh
+. "$repo/tests/kernel-log.sh"
+problems=$(kernel_log_expected <"$klog" |
+	grep -aE "^\[ *[0-9]+\.[0-9]+\] .*($KERNEL_LOG_BAD)" | head -20 || true)
 
 status=$(cat "$out/vm-status" 2>/dev/null || true)
 if [ -z "$status" ]; then
