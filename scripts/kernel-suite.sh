@@ -1,74 +1,95 @@
 #!/bin/bash
-# The device test suite (tests/guest-suite.sh) on Debian's PREEMPT_RT
-# kernel, in the test VM: there soft hrtimer callbacks run in a thread and
-# spinlocks sleep, so this is where locking mistakes show first.
+# The device test suite (tests/guest-suite.sh) in the test VM on another
+# kernel than Debian's stock one:
 #
-#   scripts/rt-suite.sh [PATTERN...]   (patterns select tests, as for
-#                                       tests/guest-suite.sh)
+#   scripts/kernel-suite.sh rt [PATTERN...]
+#       Debian's PREEMPT_RT kernel (linux-image-rt-amd64): soft hrtimer
+#       callbacks run in a thread and spinlocks sleep, so this is where
+#       locking mistakes show first.
+#   scripts/kernel-suite.sh debug [PATTERN...]
+#       the debug kernel of vm/debug-kernel.sh (built on first use, ~10
+#       min, then cached): KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak,
+#       DEBUG_OBJECTS; the suite adds its fault injection tests (every
+#       allocation of the driver failed in turn through fail-nth) and a
+#       kmemleak scan (HWEVENT_DEBUG_KERNEL=1, see tests/guest-suite.sh).
 #
-# 1. installs linux-image-rt-amd64 and linux-headers-rt-amd64;
-# 2. builds the module for that kernel (scripts/kver.sh --rt) in a scratch
-#    copy of its source, build/rt/src, and puts it in build/rt/hwevent.ko
-#    next to a copy of the app (build/rt/event, which loads the hwevent.ko
-#    of its own folder); build/ and build/san/ keep the stock kernel's;
-# 3. boots the VM with that kernel (HWEVENT_KVER=<release>
-#    vm/run-in-vm.sh, output in build/rt/vm) and runs tests/guest-suite.sh
-#    there with HWEVENT_KO and HWEVENT_APP pointing at build/rt.
+# (scripts/rt-suite.sh and scripts/debug-suite.sh are these two.)  PATTERNs
+# select tests, as for tests/guest-suite.sh.  Steps:
+# 1. installs the kernel (rt: the packages; debug: builds it);
+# 2. builds the module for it in a scratch copy of its source
+#    (scripts/module-copy.sh), into build/KIND/hwevent.ko next to a copy
+#    of the app (build/KIND/event, which loads the hwevent.ko of its own
+#    folder); build/ and build/san/ keep the stock kernel's;
+# 3. boots the VM with that kernel (output in build/KIND/vm) and runs
+#    tests/guest-suite.sh there with HWEVENT_KO and HWEVENT_APP pointing at
+#    build/KIND.
 #
-# stdout: the guest's TAP only (build/rt/vm/guest.tap), or a "Bail out!"
+# stdout: the guest's TAP only (build/KIND/vm/guest.tap), or a "Bail out!"
 # line when no test ran or the VM failed; the VM's console goes live to
 # stderr.  Exit status 0 only if every test passed.
-# Env: HWEVENT_VM_TIMEOUT (seconds, default 900), CK_TIMEOUT_MULTIPLIER.
+# Env: HWEVENT_VM_TIMEOUT (seconds; default 900, debug 2400),
+# CK_TIMEOUT_MULTIPLIER.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
+kind=${1-}
+shift || true
 bail() {
-	echo "Bail out! rt-suite: $*"
+	echo "Bail out! $kind-suite: $*"
 	exit 1
 }
 
 start=$(date +%s)
-# The base packages (headers, qemu, ...) and the RT kernel; progress to
-# stderr, stdout is TAP.
-{ scripts/install-deps.sh &&
-	scripts/install-deps.sh linux-image-rt-amd64 linux-headers-rt-amd64; } >&2 ||
-	bail "cannot install the packages (scripts/install-deps.sh)"
-kv=$(scripts/kver.sh --rt) || bail "no PREEMPT_RT kernel installed"
-grep -qs '^CONFIG_PREEMPT_RT=y' "/boot/config-$kv" ||
-	bail "$kv is not a PREEMPT_RT kernel (no CONFIG_PREEMPT_RT=y in /boot/config-$kv)"
+# The base packages (headers, qemu, ...); progress to stderr, stdout is TAP.
+scripts/install-deps.sh >&2 || bail "cannot install the packages (scripts/install-deps.sh)"
+vm_args=() env_args=()
+case $kind in
+rt)
+	scripts/install-deps.sh linux-image-rt-amd64 linux-headers-rt-amd64 >&2 ||
+		bail "cannot install the PREEMPT_RT kernel"
+	kv=$(scripts/kver.sh --rt) || bail "no PREEMPT_RT kernel installed"
+	grep -qs '^CONFIG_PREEMPT_RT=y' "/boot/config-$kv" ||
+		bail "$kv is not a PREEMPT_RT kernel (no CONFIG_PREEMPT_RT=y in /boot/config-$kv)"
+	kdir=/lib/modules/$kv/build
+	env_args=(HWEVENT_KVER="$kv")
+	timeout_s=${HWEVENT_VM_TIMEOUT:-900}
+	;;
+debug)
+	dk=$(vm/debug-kernel.sh) || bail "cannot build the debug kernel (vm/debug-kernel.sh)"
+	kv=$(cat "$dk/release")
+	kdir=$dk/build
+	# A big log: the fault injection tests dump thousands of stacks.
+	vm_args=(--kernel "$dk/bzImage" --append log_buf_len=32M)
+	env_args=(HWEVENT_DEBUG_KERNEL=1)
+	timeout_s=${HWEVENT_VM_TIMEOUT:-2400}
+	;;
+*)
+	echo "usage: scripts/kernel-suite.sh rt|debug [PATTERN...]" >&2
+	exit 2
+	;;
+esac
 
-# The test programs are the same for both kernels: build/san's.  The stock
+# The test programs are the same for every kernel: build/san's.  The stock
 # module is not needed here: build only userspace.
 make -j2 build/san/event build/san/test_device >&2 ||
 	bail "make build/san/event build/san/test_device failed"
-
-# The module, from a scratch copy of exactly what kbuild reads (as DKMS
-# gets it), so that driver/'s objects stay the stock kernel's.
-rt=$PWD/build/rt
-src=$rt/src
-rm -rf "$src" "$rt/hwevent.ko" "$rt/event"
-mkdir -p "$src/driver" "$src/include/uapi/linux"
-for f in driver/Kbuild driver/*.c driver/*.h include/uapi/linux/*.h VERSION; do
-	case $f in *.mod.c) continue ;; esac
-	cp "$f" "$src/$f" || bail "cannot copy $f to $src"
-done
-make -C "/lib/modules/$kv/build" M="$src/driver" modules >&2 ||
-	bail "building the module for $kv failed"
-cp "$src/driver/hwevent.ko" "$rt/hwevent.ko"
-cp build/san/event "$rt/event"
+dest=$PWD/build/$kind
+rm -f "$dest/event"
+scripts/module-copy.sh "$kdir" "$dest" || bail "building the module for $kv failed"
+cp build/san/event "$dest/event"
 built=$(date +%s)
 
-out=$rt/vm
+out=$dest/vm
 tap=$out/guest.tap
 mkdir -p "$out"
 rm -f "$tap"
 # shellcheck disable=SC2016 # $1 is the guest's
-HWEVENT_KVER=$kv HWEVENT_KO=$rt/hwevent.ko HWEVENT_APP=$rt/event \
-	vm/run-in-vm.sh --timeout "${HWEVENT_VM_TIMEOUT:-900}" --out "$out" -- \
+env "${env_args[@]}" HWEVENT_KO="$dest/hwevent.ko" HWEVENT_APP="$dest/event" \
+	vm/run-in-vm.sh --timeout "$timeout_s" --out "$out" "${vm_args[@]}" -- \
 	bash -c 'set -o pipefail; f=$1; shift; tests/guest-suite.sh "$@" 2>&1 | tee "$f"' \
 	_ "$tap" "$@" >&2
 rc=$?
-echo "rt-suite: $kv: build $((built - start)) s, VM $(($(date +%s) - built)) s," \
+echo "$kind-suite: $kv: build $((built - start)) s, VM $(($(date +%s) - built)) s," \
 	"exit $rc" >&2
 [ -f "$tap" ] && cat "$tap"
 if [ $rc -eq 125 ]; then

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Build the module against another kernel's build tree, in a scratch copy
+# of exactly what kbuild reads (as DKMS gets it), so that driver/'s objects
+# stay the stock kernel's.
+#
+#   scripts/module-copy.sh KDIR DEST
+#
+# Builds in DEST/src and leaves the module in DEST/hwevent.ko.  Progress
+# goes to stderr.  Used by scripts/rt-suite.sh and scripts/debug-suite.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 2 ] || { echo "usage: scripts/module-copy.sh KDIR DEST" >&2; exit 2; }
+kdir=$1 dest=$2
+src=$dest/src
+rm -rf "$src" "$dest/hwevent.ko"
+mkdir -p "$src/driver" "$src/include/uapi/linux"
+for f in driver/Kbuild driver/*.c driver/*.h include/uapi/linux/*.h VERSION; do
+	case $f in *.mod.c) continue ;; esac
+	cp "$f" "$src/$f"
+done
+make -C "$kdir" M="$src/driver" modules >&2
+cp "$src/driver/hwevent.ko" "$dest/hwevent.ko"
