@@ -21,10 +21,15 @@
 #   3. unloads the module (one more test);
 #   4. checks the kernel log written since step 1 for warnings, oopses,
 #      sanitizer and slab reports (one more test).
+# With HWEVENT_DEBUG_KERNEL=1 (scripts/debug-suite.sh: the debug kernel of
+# vm/debug-kernel.sh) test_device adds its fault injection suite, and
+# kmemleak, cleared at the start, is scanned at the end: any leak it
+# reports is one more failed test.
 #
 # Arguments are passed to test_device (patterns selecting tests).
 # Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
-# HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER.
+# HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER,
+# HWEVENT_DEBUG_KERNEL.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -56,6 +61,19 @@ release=${vermagic%% *}
 module_loaded() {
 	[ -d /sys/module/hwevent ]
 }
+
+debug=${HWEVENT_DEBUG_KERNEL:-0}
+kmemleak=/sys/kernel/debug/kmemleak
+if [ "$debug" = 1 ]; then
+	[ -d /sys/kernel/debug/failslab ] || mount -t debugfs debugfs /sys/kernel/debug
+	if ! [ -e /proc/thread-self/fail-nth ] || ! [ -e $kmemleak ]; then
+		bail "HWEVENT_DEBUG_KERNEL=1 but this kernel has no fail-nth or kmemleak: boot the debug kernel (scripts/debug-suite.sh)"
+	fi
+	# What boot left unreferenced is not the tests': scan, then forget.
+	if ! { echo scan >$kmemleak && echo clear >$kmemleak; }; then
+		bail "cannot scan and clear $kmemleak"
+	fi
+fi
 
 # The kernel log from here on is what the tests caused.
 log_start=$(dmesg | wc -l)
@@ -150,6 +168,22 @@ if module_loaded; then
 	failed=$((failed + 1))
 else
 	echo "ok $n - guest:module_unloads_after_suite"
+fi
+
+if [ "$debug" = 1 ]; then
+	# An object is reported once a scan finds no reference to it and it
+	# is older than 5 s: wait, then scan twice to be sure.
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	leaks=$(head -60 $kmemleak)
+	if [ -n "$leaks" ]; then
+		problem="kmemleak reports leaks: $(grep -c '^unreferenced object' $kmemleak) objects"
+	else
+		problem=""
+	fi
+	result kmemleak_clean "$problem"
+	[ -z "$leaks" ] || printf '%s\n' "$leaks" | sed 's/^/#   /'
 fi
 
 # shellcheck source=tests/kernel-log.sh

@@ -80,6 +80,8 @@ extern const struct hwt_suite hwt_suite_queue;
 extern const struct hwt_suite hwt_suite_periodic;
 extern const struct hwt_suite hwt_suite_uring;
 extern const struct hwt_suite hwt_suite_stress;
+/* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
+extern const struct hwt_suite hwt_suite_fault;
 
 /* Paths of the module and the app: env HWEVENT_KO / HWEVENT_APP, else
  * build/san/hwevent.ko and build/san/event relative to the cwd. */

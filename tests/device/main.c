@@ -14,6 +14,10 @@
  * stdout, one line per test, streamed as each finishes; the exit status is
  * 0 only if every test passed or was skipped.
  *
+ * With HWEVENT_DEBUG_KERNEL=1 (the debug kernel's suite, see
+ * scripts/kernel-suite.sh) the fault injection suite runs last; it needs
+ * that kernel's fail-nth and fails without it.
+ *
  * Usage: test_device [--list] [PATTERN...]
  *   PATTERN  run only tests whose "suite:name" contains one of them.
  */
@@ -37,9 +41,17 @@ static const struct hwt_suite *const suites[] = {
 	&hwt_suite_periodic,
 	&hwt_suite_uring,
 	&hwt_suite_stress,
+	&hwt_suite_fault,	/* the last: debug kernel only */
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
+
+static bool debug_kernel(void)
+{
+	const char *s = getenv("HWEVENT_DEBUG_KERNEL");
+
+	return s && !strcmp(s, "1");
+}
 
 static bool selected(const char *sname, const char *tname, int argc,
 		     char **argv)
@@ -155,6 +167,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NSUITES; i++) {
 		const struct hwt_suite *hs = suites[i];
 
+		if (hs == &hwt_suite_fault && !debug_kernel())
+			continue;
 		for (size_t j = 0; j < hs->ncases; j++) {
 			const struct hwt_case *hc = &hs->cases[j];
 
