@@ -609,7 +609,9 @@ START_TEST(stress_all_models_threads_and_processes)
 	if (sum.out_of_order)
 		hwt_diag("%" PRIu64 " queue records out of seq order (see "
 			 "queue:queue_seq_order_across_cpus)", sum.out_of_order);
-	ck_assert_msg(sum.ops > 100 * STRESS_WORKERS, "only %" PRIu64 " ops",
+	/* That it did something: speed is the benchmark's (the debug
+	 * kernel does a tenth of what the stock one does). */
+	ck_assert_msg(sum.ops > 10 * STRESS_WORKERS, "only %" PRIu64 " ops",
 		      sum.ops);
 	/*
 	 * A synchronous request interrupted without a handler running (a
