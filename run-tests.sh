@@ -3,13 +3,17 @@
 #   install the packages, build everything, run the host unit tests, the
 #   kernel checks (W=1, sparse, checkpatch), the packaging checks and, in
 #   throwaway VMs, the device test suite (tests/guest-suite.sh) on Debian's
-#   stock kernel and on its PREEMPT_RT kernel, and the udev rule.
+#   stock kernel and on its PREEMPT_RT kernel, two minutes of stress with
+#   accounting (scripts/stress-suite.sh), the device test suite on the
+#   debug kernel if it is built (scripts/debug-suite.sh), and the udev
+#   rule.
 # Every stage reports TAP; this counts its "ok"/"not ok" lines (ok with
 # "# SKIP" and not ok with "# TODO" count as skipped; "Bail out!", a short
 # plan or a failing exit status without a failed test count as one
 # failure) and ends with the line "N passed, N failed".
 # Logs: build/test-logs/ and, for the VM, build/vm/.
-# Env: HWEVENT_VM_TIMEOUT (seconds, default 900) bounds the VM stage.
+# Env: HWEVENT_VM_TIMEOUT (seconds, default 900) bounds the VM stage;
+# HWEVENT_STRESS_SECONDS (default 120) is the stress stage's length.
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 
@@ -124,6 +128,22 @@ fi
 echo "=== device tests on PREEMPT_RT, in the VM"
 scripts/rt-suite.sh | tee "$logs/rt-device.tap"
 tap_count "$logs/rt-device.tap" "${PIPESTATUS[0]}" "device tests on PREEMPT_RT"
+
+echo "=== stress with accounting, in the VM"
+HWEVENT_STRESS_SECONDS=${HWEVENT_STRESS_SECONDS:-120} scripts/stress-suite.sh |
+	tee "$logs/stress.tap"
+tap_count "$logs/stress.tap" "${PIPESTATUS[0]}" "stress"
+
+echo "=== device tests on the debug kernel, in the VM"
+# Building that kernel takes minutes and 2 GB of disk: it runs here only
+# when vm/debug-kernel.sh has built it (scripts/debug-suite.sh does).
+if dk=$(vm/debug-kernel.sh --cached); then
+	echo "run-tests: debug kernel $dk"
+	scripts/debug-suite.sh | tee "$logs/debug-device.tap"
+	tap_count "$logs/debug-device.tap" "${PIPESTATUS[0]}" "device tests on the debug kernel"
+else
+	echo "run-tests: no debug kernel built (vm/debug-kernel.sh): not run"
+fi
 
 echo "=== udev rule, in the VM"
 scripts/udev-check.sh 2>&1 | tee "$logs/udev-check.tap"
