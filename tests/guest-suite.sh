@@ -189,14 +189,8 @@ fi
 # shellcheck source=tests/kernel-log.sh
 . tests/kernel-log.sh
 n=$((n + 1))
-problems=$(kernel_log_problems "$log_start")
-if [ -z "$problems" ]; then
-	echo "ok $n - guest:kernel_log_clean"
-else
-	echo "not ok $n - guest:kernel_log_clean"
-	printf '%s\n' "$problems" | sed 's/^/#   /'
+kernel_log_result "$n" guest:kernel_log_clean "$log_start" ||
 	failed=$((failed + 1))
-fi
 
 echo "1..$n"
 echo "# guest-suite: $((n - failed)) passed, $failed failed"

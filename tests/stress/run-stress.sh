@@ -48,15 +48,9 @@ fi
 
 # shellcheck source=tests/kernel-log.sh
 . tests/kernel-log.sh
-problems=$(kernel_log_problems "$log_start")
 n=$((n + 1))
-if [ -z "$problems" ]; then
-	echo "ok $n - stress:kernel_log_clean"
-else
-	echo "not ok $n - stress:kernel_log_clean"
-	printf '%s\n' "$problems" | sed 's/^/#   /'
+kernel_log_result "$n" stress:kernel_log_clean "$log_start" ||
 	failed=$((failed + 1))
-fi
 echo "1..$n"
 echo "# run-stress: $((n - failed)) passed, $failed failed (seed $seed)"
 [ "$failed" = 0 ]
