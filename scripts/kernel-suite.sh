@@ -7,7 +7,7 @@
 #       callbacks run in a thread and spinlocks sleep, so this is where
 #       locking mistakes show first.
 #   scripts/kernel-suite.sh debug [PATTERN...]
-#       the debug kernel of vm/debug-kernel.sh (built on first use, ~10
+#       the debug kernel of vm/debug-kernel.sh (built on first use, ~5
 #       min, then cached): KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak,
 #       DEBUG_OBJECTS; the suite adds its fault injection tests (every
 #       allocation of the driver failed in turn through fail-nth) and a

@@ -176,14 +176,12 @@ if [ "$debug" = 1 ]; then
 	sleep 6
 	echo scan >$kmemleak
 	echo scan >$kmemleak
-	leaks=$(head -60 $kmemleak)
-	if [ -n "$leaks" ]; then
-		problem="kmemleak reports leaks: $(grep -c '^unreferenced object' $kmemleak) objects"
-	else
-		problem=""
-	fi
+	leaks=$(cat $kmemleak)
+	problem=""
+	[ -z "$leaks" ] ||
+		problem="kmemleak reports leaks: $(grep -c '^unreferenced object' <<<"$leaks") objects"
 	result kmemleak_clean "$problem"
-	[ -z "$leaks" ] || printf '%s\n' "$leaks" | sed 's/^/#   /'
+	[ -z "$leaks" ] || head -60 <<<"$leaks" | sed 's/^/#   /'
 fi
 
 # shellcheck source=tests/kernel-log.sh

@@ -19,7 +19,7 @@
 #   FOLDER/build/      the kbuild output tree, to build modules against
 #                      (make -C FOLDER/build M=...)
 #   FOLDER/release     its release (uname -r)
-# A build takes about 10 minutes on 2 cores; its log is FOLDER.log.
+# A build took about 5 minutes on 2 cores; its log is FOLDER.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")

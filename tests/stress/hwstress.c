@@ -80,7 +80,7 @@ struct reg {
 /* Totals of one worker, in memory shared with the parent. */
 struct stats {
 	uint64_t regs, cancelled, delivered, sync, periodic_records;
-	uint64_t periodic_lost, seqs;
+	uint64_t periodic_lost;
 	int done;		/* survivor finished its checks */
 };
 
@@ -500,8 +500,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Each seq once within this worker; then all of them to OUTDIR/<pid>. */
-static void write_seqs(struct thread *ts, unsigned int nthreads,
-		       struct stats *st)
+static void write_seqs(struct thread *ts, unsigned int nthreads)
 {
 	size_t total = 0, k = 0;
 	uint64_t *all;
@@ -528,7 +527,6 @@ static void write_seqs(struct thread *ts, unsigned int nthreads,
 	if (!f || fwrite(all, sizeof(*all), total, f) != total ||
 	    fclose(f))
 		fail("writing %s: %s", path, strerror(errno));
-	st->seqs = total;
 	free(all);
 }
 
@@ -563,7 +561,7 @@ static int worker(struct stats *st, unsigned int nthreads, uint64_t seed)
 		}
 	for (unsigned int i = 0; i < nthreads; i++)
 		pthread_join(ts[i].tid, NULL);
-	write_seqs(ts, nthreads, st);
+	write_seqs(ts, nthreads);
 	st->done = 1;
 	return failed ? 1 : 0;
 }
