@@ -45,9 +45,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # The module's source, for DKMS (`make install-dkms`): what kbuild needs,
 # no build output.
 DKMSDIR ?= /usr/src/hwevent-$(VERSION)
-DKMS_SRC := VERSION driver/Kbuild \
-	$(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
-	$(wildcard include/uapi/linux/*.h)
+DKMS_SRC = $(shell scripts/module-sources.sh)
 
 .PHONY: all module userspace tests bench install install-dkms uninstall clean
 

@@ -32,13 +32,8 @@ if [ ! -x "$cp" ]; then
 fi
 
 if [ $# -eq 0 ]; then
-	set -- driver/*.[ch] include/uapi/linux/hwevent.h
-	# Skip what kbuild generates (*.mod.c) and an unmatched driver/*.h.
-	for f in "$@"; do
-		shift
-		case $f in *.mod.c) continue ;; esac
-		[ -e "$f" ] && set -- "$@" "$f"
-	done
+	# The module's C sources (no VERSION, no Kbuild).
+	set -- $(scripts/module-sources.sh | grep -E '\.[ch]$')
 fi
 # --strict: also the CHECKs expected of new drivers; --no-tree: there is no
 # kernel tree here.  The grep only guards the exit status.

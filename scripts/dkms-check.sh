@@ -54,12 +54,11 @@ else
 	how="copied"
 	out=$(
 		set -e
-		mkdir -p "$src/driver" "$src/include/uapi/linux"
-		cp dkms.conf VERSION "$src/"
-		for f in driver/Kbuild driver/*.[ch]; do
-			case $f in *.mod.c) ;; *) cp "$f" "$src/driver/" ;; esac
+		mkdir -p "$src"
+		cp dkms.conf "$src/"
+		for f in $(scripts/module-sources.sh); do
+			install -D -m 0644 "$f" "$src/$f"
 		done
-		cp include/uapi/linux/*.h "$src/include/uapi/linux/"
 	) 2>&1
 fi
 [ -f "$src/dkms.conf" ] || { echo "Bail out! cannot stage the source tree ($how)"; diag <<<"$out"; exit 1; }

@@ -37,11 +37,9 @@ check() {
 
 # Sources only (no *.mod.c, which kbuild generates); the Kbuild file
 # refers to ../include/uapi.
-mkdir -p "$tmp/driver"
-for f in driver/Kbuild driver/*.[ch]; do
-	case $f in *.mod.c) ;; *) [ -e "$f" ] && cp "$f" "$tmp/driver/" ;; esac
+for f in $(scripts/module-sources.sh); do
+	install -D -m 0644 "$f" "$tmp/$f"
 done
-cp -r include "$tmp/"
 kmake() {
 	make -C "$kdir" M="$tmp/driver" "$@"
 }

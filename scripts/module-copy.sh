@@ -13,10 +13,8 @@ cd "$(dirname "$0")/.."
 kdir=$1 dest=$2
 src=$dest/src
 rm -rf "$src" "$dest/hwevent.ko"
-mkdir -p "$src/driver" "$src/include/uapi/linux"
-for f in driver/Kbuild driver/*.c driver/*.h include/uapi/linux/*.h VERSION; do
-	case $f in *.mod.c) continue ;; esac
-	cp "$f" "$src/$f"
+for f in $(scripts/module-sources.sh); do
+	install -D -m 0644 "$f" "$src/$f"
 done
 make -C "$kdir" M="$src/driver" modules >&2
 cp "$src/driver/hwevent.ko" "$dest/hwevent.ko"
