@@ -31,7 +31,6 @@
 #include <linux/eventfd.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
-#include <linux/io_uring.h>
 #include <linux/kfifo.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -48,6 +47,8 @@
 #include <linux/xarray.h>
 
 #include <linux/hwevent.h>
+
+#include "hwevent_compat.h"
 
 #define CREATE_TRACE_POINTS
 #include "hwevent_trace.h"
@@ -224,17 +225,6 @@ module_param_cb(queue_len, &queue_len_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len,
 		 "Records in the event queue of a file opened from now on (2-65536, rounded up to a power of 2, default 64)");
 
-/* Kbuild defines HWEVENT_EVENTFD_SIGNAL_ONE where it takes no count (6.8+). */
-static void hwevent_eventfd_signal(struct eventfd_ctx *efd, u64 n)
-{
-#ifdef HWEVENT_EVENTFD_SIGNAL_ONE
-	while (n--)
-		eventfd_signal(efd);
-#else
-	eventfd_signal(efd, n);
-#endif
-}
-
 static struct hwevent_waiter **hwevent_pdu(struct io_uring_cmd *ioucmd)
 {
 	BUILD_BUG_ON(sizeof(struct hwevent_waiter *) > sizeof(ioucmd->pdu));
@@ -254,7 +244,7 @@ static void hwevent_uring_done(struct io_uring_cmd *ioucmd,
 	if (!ret && copy_to_user(w->umsg, &w->msg, sizeof(w->msg)))
 		ret = -EFAULT;
 	kfree(w);
-	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+	hwevent_uring_cmd_done(ioucmd, ret, issue_flags);
 }
 
 /* Complete a request that the caller unlinked; any context. */
@@ -263,7 +253,7 @@ static void hwevent_waiter_complete(struct hwevent_waiter *w, int status)
 	trace_hwevent_complete(w->reg_id, w->ioucmd, status);
 	w->status = status;
 	if (w->ioucmd)
-		io_uring_cmd_complete_in_task(w->ioucmd, hwevent_uring_done);
+		hwevent_uring_complete_in_task(w->ioucmd);
 	else
 		complete(&w->done);
 }
@@ -356,7 +346,7 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 		break;
 	case HWEVENT_TYPE_EVENTFD:
 		/* An eventfd counts: every period adds one. */
-		hwevent_eventfd_signal(reg->efd, periods);
+		hwevent_eventfd_add(reg->efd, periods);
 		if (last) {
 			eventfd_ctx_put(reg->efd);
 			reg->efd = NULL;
@@ -609,8 +599,8 @@ static int hwevent_register(struct hwevent_file *hf,
 		ret = -ENOMEM;
 		goto err_waiter;
 	}
-	hrtimer_init(&reg->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	reg->timer.function = hwevent_timer_fn;
+	hwevent_hrtimer_setup(&reg->timer, hwevent_timer_fn, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL_SOFT);
 	INIT_LIST_HEAD(&reg->waiters);
 	reg->hf = hf;
 	reg->cookie = arg.cookie;
@@ -774,7 +764,7 @@ static int hwevent_uring_cmd(struct io_uring_cmd *ioucmd,
 			     unsigned int issue_flags)
 {
 	struct hwevent_file *hf = ioucmd->file->private_data;
-	const struct hwevent_uring_cmd *cmd = ioucmd->cmd;
+	const struct hwevent_uring_cmd *cmd = hwevent_uring_payload(ioucmd);
 	/* The SQE is shared with userspace: read each field once. */
 	void __user *uarg = u64_to_user_ptr(READ_ONCE(cmd->addr));
 
@@ -952,7 +942,6 @@ static const struct file_operations hwevent_fops = {
 	.unlocked_ioctl = hwevent_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.uring_cmd = hwevent_uring_cmd,
-	.llseek = no_llseek,
 };
 
 #define HWEVENT_COUNTER_ATTR(name)					\
