@@ -7,8 +7,9 @@
  * driver stands in for the device's interrupt; when it fires, the driver
  * notifies the application in the way the registration asked for.
  *
- * All structures use fixed-width types and explicit padding, so their
- * layout is the same for 32-bit and 64-bit callers.  Every field marked
+ * All structures use fixed-width types, 64-bit fields aligned to 8 bytes
+ * (__aligned_u64) and explicit padding, so their layout is the same for
+ * 32-bit and 64-bit callers.  Every field marked
  * "must be 0" is checked: anything else fails with EINVAL, which keeps
  * those fields free for later extensions.
  */
@@ -25,8 +26,9 @@
  * enum hwevent_type - how the driver notifies the application
  * @HWEVENT_TYPE_REQUEST: pending request.  HWEVENT_IOC_REGISTER blocks until
  *	the timer fires and then returns the event's &struct hwevent_msg.  A
- *	signal whose handler runs ends the wait and cancels the registration
- *	(EINTR).  The original sample's type 0, the pending IRP.
+ *	signal whose handler runs ends the wait (EINTR); see
+ *	HWEVENT_IOC_REGISTER for what becomes of the registration.  The
+ *	original sample's type 0, the pending IRP.
  *	The same request may be submitted asynchronously through io_uring
  *	(IORING_OP_URING_CMD, see &struct hwevent_uring_cmd): the analog of
  *	an overlapped DeviceIoControl.  Each firing completes one pending
@@ -65,28 +67,43 @@ enum hwevent_type {
  * @fired_ns: CLOCK_MONOTONIC time, in ns, at which the timer callback ran.
  * @id: the registration's id, as returned in &hwevent_register.id.
  * @type: the registration's &enum hwevent_type.
- * @flags: none are defined yet; always 0.
+ * @flags: 0, or HWEVENT_MSG_LOST.
  * @lost: how many events before this one were not delivered: for
  *	HWEVENT_TYPE_QUEUE, records the file's queue dropped because it was
- *	full (from any registration of the file); for HWEVENT_TYPE_REQUEST,
- *	firings of this registration that found no pending request, and
- *	periods the timer itself overran.  Together with @seq it lets a
- *	reader that fell behind see exactly what it missed.
+ *	full (from any registration of the file) plus periods that periodic
+ *	registrations of the file overran; for HWEVENT_TYPE_REQUEST, firings
+ *	of this registration that found no pending request, plus periods its
+ *	timer overran.  Every undelivered event is counted exactly once, in
+ *	the next record or message.  A dropped record took a @seq, which the
+ *	reader then never sees; an overrun period took none: so gaps in @seq
+ *	show dropped records (and other clients' events), while @lost counts
+ *	both.
  * @reserved: always 0.
  *
  * read(2) on the device returns these records, whole, for
  * HWEVENT_TYPE_QUEUE registrations.
  */
 struct hwevent_msg {
-	__u64 cookie;
-	__u64 seq;
-	__u64 fired_ns;
-	__u64 id;
+	__aligned_u64 cookie;
+	__aligned_u64 seq;
+	__aligned_u64 fired_ns;
+	__aligned_u64 id;
 	__u32 type;
 	__u32 flags;
-	__u64 lost;
-	__u64 reserved;
+	__aligned_u64 lost;
+	__aligned_u64 reserved;
 };
+
+/*
+ * &hwevent_msg.flags: a loss marker.  When the event queue was full and
+ * dropped records, and no later record came to report them in its @lost,
+ * read(2) returns this marker once the queue is drained, so that a reader
+ * always learns of a loss (as evdev's SYN_DROPPED).  It has @lost, @type
+ * HWEVENT_TYPE_QUEUE and @fired_ns the time of the last drop; @cookie,
+ * @seq and @id are 0.  poll(2) reports the file readable while a marker
+ * is due.
+ */
+#define HWEVENT_MSG_LOST	(1U << 0)
 
 /**
  * struct hwevent_register - argument of HWEVENT_IOC_REGISTER
@@ -118,13 +135,13 @@ struct hwevent_msg {
 struct hwevent_register {
 	__u32 type;
 	__u32 flags;
-	__u64 due_ns;
-	__u64 cookie;
+	__aligned_u64 due_ns;
+	__aligned_u64 cookie;
 	__s32 eventfd;
 	__u32 pad;
-	__u64 period_ns;
-	__u64 reserved[3];
-	__u64 id;
+	__aligned_u64 period_ns;
+	__aligned_u64 reserved[3];
+	__aligned_u64 id;
 	struct hwevent_msg msg;
 };
 
@@ -138,14 +155,27 @@ struct hwevent_register {
  * flags/pad/reserved field, a non-zero eventfd for a type that takes none,
  * or a descriptor that is not an eventfd; EBADF for a bad eventfd
  * descriptor; ENOSPC when the open file already has the maximum number of
- * pending registrations (module parameter max_pending); EFAULT for a bad
- * pointer; ENOMEM.  HWEVENT_TYPE_REQUEST also returns EINTR when a signal
- * handler ran during the wait (the registration is then cancelled, unless
- * the event fired first, in which case the call succeeds), and ECANCELED
- * when HWEVENT_IOC_CANCEL cancelled it.  A signal that runs no handler (a
- * stop signal, a debugger) or whose handler has SA_RESTART cancels the
- * registration and makes the call again: a new registration, with a new id
- * and the full due time.
+ * pending registrations (module parameter max_pending), decided before
+ * anything is allocated; EFAULT for a bad pointer; ENOMEM.
+ *
+ * HWEVENT_TYPE_REQUEST also returns ECANCELED when HWEVENT_IOC_CANCEL
+ * cancelled it, and EINTR when a signal handler ran during the wait (if
+ * the event fired first, the call succeeds instead).  A signal that
+ * interrupts the wait parks the request on the file for the calling
+ * thread; the registration stays pending.  When the same thread makes the
+ * same call again (same argument address, same input fields), it resumes
+ * waiting for that registration: same id, due time and place in line.
+ * That is what happens, without the application seeing it, when the
+ * signal runs no handler (job control, a debugger, the freezer, io_uring
+ * task work) or its handler has SA_RESTART; so these never delay the
+ * event.  After EINTR an application may likewise retry the call to go on
+ * waiting.  Any other ioctl of that thread on the file, a fatal signal, or
+ * closing the file cancels the interrupted registration.
+ *
+ * Through io_uring on kernels before 6.7, where io_uring cannot cancel
+ * commands (the module parameter uring_timeout_ms exists there): ERANGE
+ * when @due_ns exceeds uring_timeout_ms; ETIME when the request is still
+ * pending after uring_timeout_ms (its registration is then cancelled).
  */
 #define HWEVENT_IOC_REGISTER	_IOWR(HWEVENT_IOC_MAGIC, 0x01, struct hwevent_register)
 
@@ -156,7 +186,7 @@ struct hwevent_register {
  * @pad: must be 0.
  */
 struct hwevent_cancel {
-	__u64 id;
+	__aligned_u64 id;
 	__u32 flags;
 	__u32 pad;
 };
@@ -179,22 +209,26 @@ struct hwevent_cancel {
  * @msg: out: the event that completed this request.
  */
 struct hwevent_wait {
-	__u64 id;
+	__aligned_u64 id;
 	__u32 flags;
 	__u32 pad;
-	__u64 reserved[2];
+	__aligned_u64 reserved[2];
 	struct hwevent_msg msg;
 };
 
 /*
  * Add a pending request to a periodic HWEVENT_TYPE_REQUEST registration
  * and wait for the firing that completes it.  Pending requests complete
- * in the order they were made, one per firing.  EINTR when a signal
- * handler ran during the wait (the registration stays; a signal that runs
- * no handler, or SA_RESTART, makes the wait again); ECANCELED when the registration was
+ * in the order they were made, one per firing.  A signal parks the
+ * request as for HWEVENT_IOC_REGISTER: the same call again by the same
+ * thread resumes it in its place in line; EINTR when a handler without
+ * SA_RESTART ran.  An event that completes a parked request that is then
+ * abandoned counts in the registration's next &hwevent_msg.lost.  The
+ * registration itself stays.  ECANCELED when the registration was
  * cancelled; ENOENT when this file has no such registration; EINVAL when
  * it is not a periodic REQUEST registration, or for non-zero flags, pad or
- * reserved.
+ * reserved; ENOSPC when the file already has max_pending WAITs; ETIME and
+ * the deadline as for HWEVENT_IOC_REGISTER through io_uring before 6.7.
  */
 #define HWEVENT_IOC_WAIT	_IOWR(HWEVENT_IOC_MAGIC, 0x03, struct hwevent_wait)
 
@@ -209,14 +243,17 @@ struct hwevent_wait {
  * sqe->cmd_op to the ioctl number.  The CQE's res is what the ioctl would
  * return (0 or a negative errno); the message is written to the structure
  * at @addr before the CQE is posted.  A REQUEST command completes when its
- * event fires.  When the process that submitted it exits (or is killed),
- * its commands still pending fail with ECANCELED, so it exits at once;
- * on kernels before 6.7 not for a ring with IORING_SETUP_SQPOLL, whose
- * thread keeps the process's files open until its commands complete.
+ * event fires.  From Linux 6.7 on, io_uring cancels pending commands when
+ * their ring or the task that submitted them goes away, and they fail
+ * with ECANCELED at once.  Before 6.7, the commands of an exiting process
+ * fail with ECANCELED when it closes its descriptors; those it cannot
+ * reach that way (an SQPOLL ring, a ring closed while the process runs, a
+ * registered file or a device descriptor closed after submitting) end at
+ * the latest after the uring_timeout_ms deadline, with ETIME.
  */
 struct hwevent_uring_cmd {
-	__u64 addr;
-	__u64 reserved;
+	__aligned_u64 addr;
+	__aligned_u64 reserved;
 };
 
 #endif /* _UAPI_LINUX_HWEVENT_H */
