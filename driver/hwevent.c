@@ -13,20 +13,36 @@
  *    The request is the ioctl itself (it sleeps, interruptibly), or an
  *    io_uring command that completes asynchronously: the analogs of a
  *    synchronous and an overlapped DeviceIoControl.
- *
- *  - HWEVENT_TYPE_EVENTFD: the application passed an eventfd; the driver
- *    took its own reference to it in the caller's context (the analog of
- *    referencing the user's event handle) and signals it from the callback.
- *
+ *  - HWEVENT_TYPE_EVENTFD: the driver took its own reference to the
+ *    caller's eventfd (the analog of referencing the user's event handle)
+ *    and signals it from the callback.
  *  - HWEVENT_TYPE_QUEUE: a record is appended to the open file's event
  *    queue, for read(2), poll(2) and SIGIO.
  *
- * See docs/design.md for how this maps onto the original.
+ * A path through this file, in the order of a registration's life:
+ *
+ *  1. open: hwevent_open() makes the file's context.
+ *  2. register: hwevent_register() checks the argument, reserves a slot
+ *     under the file's limit, creates the registration
+ *     (hwevent_reg_create()) and inserts it (hwevent_reg_insert()): id,
+ *     pending request, armed timer.  A synchronous request then sleeps in
+ *     hwevent_wait_sync(); HWEVENT_IOC_WAIT adds more requests.
+ *  3. fire: hwevent_timer_fn() delivers the event and, for a request,
+ *     claims the oldest pending one and completes it.
+ *  4. complete or cancel: a request is completed by whoever claimed it:
+ *     the callback, HWEVENT_IOC_CANCEL, a signal, io_uring's own cancel,
+ *     its deadline, or the exit of its submitter.  A registration ends in
+ *     hwevent_reg_dispose() (stop, then free).
+ *  5. release: hwevent_release() disposes of everything left.
+ *
+ * The rules that make this safe are written above struct hwevent_file;
+ * docs/design.md has the why.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/fs.h>
@@ -34,11 +50,14 @@
 #include <linux/kfifo.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -53,7 +72,19 @@
 #define CREATE_TRACE_POINTS
 #include "hwevent_trace.h"
 
-/* Marks a registration that fired for the last time and waits to be freed. */
+/* The uAPI promises one layout to 32-bit and 64-bit callers. */
+static_assert(sizeof(struct hwevent_msg) == 56);
+static_assert(sizeof(struct hwevent_register) == 128);
+static_assert(offsetof(struct hwevent_register, id) == 64);
+static_assert(sizeof(struct hwevent_cancel) == 16);
+static_assert(sizeof(struct hwevent_wait) == 88);
+static_assert(sizeof(struct hwevent_uring_cmd) == 16);
+
+/* ------------------------------------------------------------------ */
+/* Objects, locks and lifetimes                                        */
+/* ------------------------------------------------------------------ */
+
+/* Marks a registration that will not fire again and waits to be freed. */
 /* XA_MARK_0 is the free-slot mark of an allocating xarray: use the next. */
 #define HWEVENT_MARK_DONE	XA_MARK_1
 
@@ -61,18 +92,25 @@
  * struct hwevent_file - the context of one open file of /dev/hwevent
  * @regs: the file's registrations, by id.  Its xa_lock, taken with BH
  *	disabled since the timer callbacks take it in softirq context, is
- *	the file's lock: it protects @regs, @next_id, @nr_pending, @queue,
- *	@queue_lost and, in every registration, &hwevent_reg.waiters,
- *	&hwevent_reg.lost and &hwevent_reg.done.
+ *	the file's lock: it protects @regs, @next_id, @nr_pending,
+ *	@uring_waiters, @parked, @queue, @queue_lost, @queue_lost_ns and, in
+ *	every registration, &hwevent_reg.waiters, &hwevent_reg.lost and
+ *	&hwevent_reg.done, and in every request &hwevent_waiter.state.
  * @next_id: next id to try, for cyclic allocation.
  * @nr_pending: registrations not yet done (see &hwevent_reg.done),
  *	limited by max_pending.  Done ones wait in @regs only until
  *	@reap_work frees them.
+ * @nr_waits: HWEVENT_IOC_WAIT requests allocated, limited by max_pending.
  * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
+ * @uring_waiters: the pending io_uring requests, for hwevent_flush().
+ * @parked: synchronous requests interrupted by a signal, kept for the
+ *	same thread to resume (see hwevent_park()).
  * @queue: the event queue of HWEVENT_TYPE_QUEUE registrations.
- * @queue_lost: records dropped since the last one queued.
+ * @queue_buf: its buffer (kvmalloc'ed: queue_len may be large).
+ * @queue_lost: records dropped since the last one queued or reported.
+ * @queue_lost_ns: when the last of them was dropped.
  * @read_lock: serializes readers, so that a record leaves @queue only
  *	once it was copied to the reader (peek, copy, skip).
  * @read_wq: readers and pollers of @queue.
@@ -80,29 +118,41 @@
  *
  * Lifetime of a registration (struct hwevent_reg):
  *
- * Whoever erases a registration from @regs owns it and frees it; the timer
- * callback never erases nor frees, so it may always touch the registration
- * and its file.  An owner calls hrtimer_cancel() before it frees: that
- * stops a timer that has not fired, or waits until a running callback
- * returned, so no callback runs on freed memory, whichever side wins a
- * race.  Owners are:
+ * Whoever erases a registration from @regs owns it and disposes of it
+ * (hwevent_reg_dispose()); the timer callback never erases nor frees, so
+ * it may always touch the registration and its file.  The owner calls
+ * hrtimer_cancel() before it frees: that stops a timer that has not
+ * fired, or waits until a running callback returned, so no callback runs
+ * on freed memory, whichever side wins a race.  Owners are:
  *
  *  - HWEVENT_IOC_CANCEL, and a REQUEST registration's own first request
- *    when a signal or its submitter's exit ends it;
- *  - @reap_work, for single-shot registrations whose timer fired;
+ *    when it is abandoned (fatal signal, another call of its thread);
+ *  - @reap_work, for registrations marked done: those that fired their
+ *    single event, and those withdrawn where nothing may sleep (by an
+ *    io_uring cancel, a deadline or the exit of the submitter);
  *  - hwevent_release(), for everything left when the file is closed.  It
  *    then cancels @reap_work, which also waits for a running instance and
  *    so for the registrations that instance owns.  Every callback has then
  *    returned and nothing can queue @reap_work or touch the file again.
  *
- * Pending requests (struct hwevent_waiter) are linked on their
- * registration under the file lock.  Whoever unlinks one completes it,
- * exactly once: the callback with an event, or a canceller with an error.
+ * Lifetime of a pending request (struct hwevent_waiter):
+ *
+ * A request is linked on its registration while HWEVENT_WAITER_QUEUED.
+ * Whoever unlinks it claims it, under the file lock, by setting
+ * HWEVENT_WAITER_CLAIMED (hwevent_waiter_claim()), and completes it,
+ * exactly once, after filling in its result: nobody else touches it after
+ * the claim.  A synchronous request that a signal interrupts tests that
+ * state under the lock: still queued, it is parked or abandoned by its own
+ * thread; claimed, it waits for the completion that is on its way.  A
+ * synchronous request is freed by its thread, an io_uring request in
+ * hwevent_uring_done() just before its CQE is posted.
  *
  * A request in progress, synchronous or io_uring, holds a reference to the
- * struct file, so release never runs while one is pending.  A fatal signal
- * ends a synchronous wait; hwevent_flush() cancels the io_uring requests
- * of a process that exits, so that it and its ring go away at once.
+ * struct file, so release never runs while one is pending; parked requests
+ * hold none and are freed by release.  Where io_uring cannot cancel a
+ * command (before 6.7), hwevent_flush() cancels the io_uring requests of
+ * an exiting process, and every io_uring request has a deadline
+ * (uring_timeout_ms), so that no ring waits long for the driver.
  *
  * The module cannot be unloaded while any file is open (the misc core
  * takes a module reference on open), and release leaves no timer or work
@@ -112,9 +162,14 @@ struct hwevent_file {
 	struct xarray regs;
 	u32 next_id;
 	unsigned int nr_pending;
+	atomic_t nr_waits;
 	struct delayed_work reap_work;
+	struct list_head uring_waiters;
+	struct list_head parked;
 	DECLARE_KFIFO_PTR(queue, struct hwevent_msg);
+	struct hwevent_msg *queue_buf;
 	u64 queue_lost;
+	u64 queue_lost_ns;
 	struct mutex read_lock;		/* readers: peek, copy, skip */
 	wait_queue_head_t read_wq;
 	struct fasync_struct *fasync;
@@ -126,6 +181,10 @@ struct hwevent_file {
  * @hf: the open file it was registered on.
  * @efd: EVENTFD: the driver's reference to the eventfd, dropped by the
  *	callback after the last firing, or by the owner.
+ * @efd_debt: EVENTFD: periods counted but not yet added to the eventfd
+ *	(only where eventfd_signal() adds one at a time; see
+ *	HWEVENT_EFD_BURST).  Touched only by the callback and, once the
+ *	timer is stopped, by the owner.
  * @waiters: REQUEST: pending requests, oldest first.
  * @cookie: the caller's cookie.
  * @period_ns: 0 for a single event, else the period of the timer.
@@ -133,16 +192,16 @@ struct hwevent_file {
  * @id: key in &hwevent_file.regs.
  * @type: &enum hwevent_type.
  * @done: the timer will not fire again: it fired its single event, or the
- *	registration was withdrawn (erased from its file while pending).
- *	Set under the file lock; the callback fires only while it is clear,
- *	so fire and cancel are decided there, once.
+ *	registration was withdrawn.  Set under the file lock; the callback
+ *	fires only while it is clear, so fire and cancel are decided there,
+ *	once.
  * @cancelled: withdrawn before its single event: counts as cancelled.
- * @link: on a local list of its owner.
  */
 struct hwevent_reg {
 	struct hrtimer timer;
 	struct hwevent_file *hf;
 	struct eventfd_ctx *efd;
+	u64 efd_debt;
 	struct list_head waiters;
 	u64 cookie;
 	u64 period_ns;
@@ -151,32 +210,68 @@ struct hwevent_reg {
 	u32 type;
 	bool done;
 	bool cancelled;
-	struct list_head link;
+};
+
+enum hwevent_waiter_state {
+	HWEVENT_WAITER_NEW,	/* not yet linked on its registration */
+	HWEVENT_WAITER_QUEUED,	/* on &hwevent_reg.waiters */
+	HWEVENT_WAITER_CLAIMED,	/* unlinked: being or been completed */
 };
 
 /**
  * struct hwevent_waiter - a pending request of a REQUEST registration
- * @node: in &hwevent_reg.waiters while pending; empty once unlinked.
- * @msg: the event, filled in by whoever unlinked it.
+ * @node: in &hwevent_reg.waiters while queued; then on its claimer's list.
+ * @file_node: io_uring: in &hwevent_file.uring_waiters while queued;
+ *	synchronous: in &hwevent_file.parked while parked.
+ * @hf: the file.
+ * @msg: the event, filled in by its claimer.
  * @status: 0 with @msg, or the error to complete the request with.
- * @done: synchronous requests: completed after @msg/@status are set.
- * @ioucmd: io_uring requests: the command to complete.
- * @umsg: io_uring requests: where the message goes.
- * @owner: io_uring requests: descriptor table of the submitter.
+ * @state: &enum hwevent_waiter_state, under the file lock.
+ * @is_uring: an io_uring request (@uring), else synchronous (@sync).
+ * @owns_reg: the request that registered: if it is abandoned or
+ *	cancelled, the registration goes with it.
  * @reg_id: id of the registration it waits on.
- * @owns_reg: the request that registered: if it fails, the registration
- *	is cancelled with it.
+ * @sync: synchronous requests:
+ * @sync.done: completed after @msg/@status are set.
+ * @sync.thread: the thread that parked it.
+ * @sync.cmd: the ioctl it was made by.
+ * @sync.uarg: the ioctl's argument, in user memory.
+ * @sync.in: what the caller passed (the input fields of @sync.uarg).
+ * @uring: io_uring requests:
+ * @uring.cmd: the command to complete.
+ * @uring.umsg: where the message goes.
+ * @uring.owner: descriptor table of the submitter.
+ * @uring.deadline: fails the request with ETIME where io_uring cannot
+ *	cancel it.
  */
 struct hwevent_waiter {
 	struct list_head node;
+	struct list_head file_node;
+	struct hwevent_file *hf;
 	struct hwevent_msg msg;
 	int status;
-	struct completion done;
-	struct io_uring_cmd *ioucmd;
-	struct hwevent_msg __user *umsg;
-	fl_owner_t owner;
-	u32 reg_id;
+	u8 state;
+	bool is_uring;
 	bool owns_reg;
+	u32 reg_id;
+	union {
+		struct {
+			struct completion done;
+			struct pid *thread;
+			unsigned int cmd;
+			void __user *uarg;
+			union {
+				struct hwevent_register reg;
+				struct hwevent_wait wait;
+			} in;
+		} sync;
+		struct {
+			struct io_uring_cmd *cmd;
+			struct hwevent_msg __user *umsg;
+			fl_owner_t owner;
+			struct hrtimer deadline;
+		} uring;
+	};
 };
 
 static struct kmem_cache *hwevent_reg_cache;
@@ -194,6 +289,10 @@ static atomic64_t hwevent_lost = ATOMIC64_INIT(0);
 /* Number of the last firing, for hwevent_msg.seq. */
 static atomic64_t hwevent_seq = ATOMIC64_INIT(0);
 
+/* ------------------------------------------------------------------ */
+/* Module parameters                                                   */
+/* ------------------------------------------------------------------ */
+
 static unsigned int max_pending = 1024;
 static unsigned int queue_len = 64;
 
@@ -209,11 +308,21 @@ static const struct kernel_param_ops max_pending_ops = {
 
 module_param_cb(max_pending, &max_pending_ops, &max_pending, 0644);
 MODULE_PARM_DESC(max_pending,
-		 "Most registrations one open file may hold (1-1000000, default 1024)");
+		 "Most registrations, and most HWEVENT_IOC_WAIT requests, one open file may hold (1-1000000, default 1024)");
 
+/* kfifo needs a power of 2: say so rather than round behind the back. */
 static int queue_len_set(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 2, 65536);
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 2 || n > 65536 || !is_power_of_2(n))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
 }
 
 static const struct kernel_param_ops queue_len_ops = {
@@ -223,245 +332,56 @@ static const struct kernel_param_ops queue_len_ops = {
 
 module_param_cb(queue_len, &queue_len_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len,
-		 "Records in the event queue of a file opened from now on (2-65536, rounded up to a power of 2, default 64)");
+		 "Records in the event queue of a file opened from now on (a power of 2, 2-65536, default 64)");
 
-static struct hwevent_waiter **hwevent_pdu(struct io_uring_cmd *ioucmd)
-{
-	BUILD_BUG_ON(sizeof(struct hwevent_waiter *) > sizeof(ioucmd->pdu));
-	return (struct hwevent_waiter **)ioucmd->pdu;
-}
-
-/* Task context of the submitter: deliver the message, post the CQE. */
-static void hwevent_uring_done(struct io_uring_cmd *ioucmd,
-			       unsigned int issue_flags)
-{
-	struct hwevent_waiter *w = *hwevent_pdu(ioucmd);
-	int ret = w->status;
-
-	/* An exiting submitter, or io_uring's fallback worker: no mm to use. */
-	if (!ret && (current->flags & (PF_EXITING | PF_KTHREAD)))
-		ret = -ECANCELED;
-	if (!ret && copy_to_user(w->umsg, &w->msg, sizeof(w->msg)))
-		ret = -EFAULT;
-	kfree(w);
-	hwevent_uring_cmd_done(ioucmd, ret, issue_flags);
-}
-
-/* Complete a request that the caller unlinked; any context. */
-static void hwevent_waiter_complete(struct hwevent_waiter *w, int status)
-{
-	trace_hwevent_complete(w->reg_id, w->ioucmd, status);
-	w->status = status;
-	if (w->ioucmd)
-		hwevent_uring_complete_in_task(w->ioucmd);
-	else
-		complete(&w->done);
-}
-
-static void hwevent_waiters_complete(struct list_head *list, int status)
-{
-	struct hwevent_waiter *w, *tmp;
-
-	list_for_each_entry_safe(w, tmp, list, node) {
-		list_del_init(&w->node);
-		hwevent_waiter_complete(w, status);
-	}
-}
-
-/* Append @msg to @hf's queue, or count it lost; under the file lock. */
-static void hwevent_queue_put(struct hwevent_file *hf, struct hwevent_msg *msg)
-{
-	if (kfifo_is_full(&hf->queue)) {
-		hf->queue_lost++;
-		atomic64_inc(&hwevent_lost);
-		return;
-	}
-	msg->lost = hf->queue_lost;
-	hf->queue_lost = 0;
-	kfifo_put(&hf->queue, *msg);
-}
-
-/* The simulated interrupt: softirq context, like the original's DPC. */
-static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
-{
-	struct hwevent_reg *reg = container_of(timer, struct hwevent_reg, timer);
-	struct hwevent_file *hf = reg->hf;
-	struct hwevent_waiter *w = NULL;
-	struct hwevent_msg msg = {
-		.cookie = reg->cookie,
-		.id = reg->id,
-		.type = reg->type,
-	};
-	bool last = !reg->period_ns;
-	u64 periods = 1;
-
-	/* More than one period elapsed if the callback itself ran late. */
-	if (!last)
-		periods = hrtimer_forward_now(timer, ns_to_ktime(reg->period_ns));
-
-	xa_lock(&hf->regs);
-	if (reg->done) {
-		/* Withdrawn: the canceller waits in hrtimer_cancel() for us. */
-		xa_unlock(&hf->regs);
-		return HRTIMER_NORESTART;
-	}
-	/* Numbered under the file lock, so a file's queue stays in order. */
-	msg.fired_ns = ktime_get_ns();
-	msg.seq = atomic64_inc_return(&hwevent_seq);
-	atomic64_inc(&hwevent_fired);
-	if (last) {
-		reg->done = true;
-		hf->nr_pending--;
-		__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
-		atomic64_dec(&hwevent_pending);
-	}
-	switch (reg->type) {
-	case HWEVENT_TYPE_REQUEST:
-		reg->lost += periods - 1;
-		atomic64_add(periods - 1, &hwevent_lost);
-		w = list_first_entry_or_null(&reg->waiters,
-					     struct hwevent_waiter, node);
-		if (w) {
-			list_del_init(&w->node);
-			msg.lost = reg->lost;
-			reg->lost = 0;
-			w->msg = msg;
-		} else {
-			reg->lost++;
-			atomic64_inc(&hwevent_lost);
-		}
-		break;
-	case HWEVENT_TYPE_QUEUE:
-		hf->queue_lost += periods - 1;
-		atomic64_add(periods - 1, &hwevent_lost);
-		hwevent_queue_put(hf, &msg);
-		break;
-	}
-	xa_unlock(&hf->regs);
-
-	switch (reg->type) {
-	case HWEVENT_TYPE_REQUEST:
-		if (w)
-			hwevent_waiter_complete(w, 0);
-		break;
-	case HWEVENT_TYPE_EVENTFD:
-		/* An eventfd counts: every period adds one. */
-		hwevent_eventfd_add(reg->efd, periods);
-		if (last) {
-			eventfd_ctx_put(reg->efd);
-			reg->efd = NULL;
-		}
-		break;
-	case HWEVENT_TYPE_QUEUE:
-		wake_up_interruptible_poll(&hf->read_wq, EPOLLIN | EPOLLRDNORM);
-		kill_fasync(&hf->fasync, SIGIO, POLL_IN);
-		break;
-	}
-	trace_hwevent_fire(reg->id, reg->type, msg.seq, periods);
-
-	if (!last)
-		return HRTIMER_RESTART;
-	schedule_delayed_work(&hf->reap_work, 1);
-	return HRTIMER_NORESTART;
-}
-
+#if !HWEVENT_URING_CANCELABLE
 /*
- * Erase @reg from @hf, under the file lock: the caller owns it from now on.
- * One still pending is withdrawn here, so its timer will not fire it.
+ * Before 6.7 io_uring cannot ask a driver to cancel a command, and a ring
+ * that goes away waits for its commands, with a WARNING after 5 minutes.
+ * So every io_uring request of this driver ends within this time.  The
+ * parameter exists only on such kernels: its presence tells userspace.
  */
-static void __hwevent_reg_erase(struct hwevent_file *hf, struct hwevent_reg *reg)
+static unsigned int uring_timeout_ms = 60000;
+
+static int uring_timeout_set(const char *val, const struct kernel_param *kp)
 {
-	__xa_erase(&hf->regs, reg->id);
-	if (!reg->done) {
-		reg->done = true;
-		reg->cancelled = true;
-		hf->nr_pending--;
-	}
+	return param_set_uint_minmax(val, kp, 1000, 240000);
 }
 
-/*
- * Stop a registration the caller erased: stop the timer, waiting for a
- * running callback, fail its pending requests with @status and drop its
- * eventfd reference.  Returns true if it was cancelled before its single
- * event.
- */
-static bool hwevent_reg_stop(struct hwevent_reg *reg, int status)
+static const struct kernel_param_ops uring_timeout_ops = {
+	.set = uring_timeout_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(uring_timeout_ms, &uring_timeout_ops, &uring_timeout_ms, 0644);
+MODULE_PARM_DESC(uring_timeout_ms,
+		 "Longest life of an io_uring request, where io_uring cannot cancel it (1000-240000, default 60000)");
+
+static u64 hwevent_uring_timeout_ns(void)
 {
-	struct hwevent_file *hf = reg->hf;
-	LIST_HEAD(waiters);
-
-	hrtimer_cancel(&reg->timer);
-
-	xa_lock_bh(&hf->regs);
-	list_splice_init(&reg->waiters, &waiters);
-	xa_unlock_bh(&hf->regs);
-
-	hwevent_waiters_complete(&waiters, status);
-	if (reg->efd)
-		eventfd_ctx_put(reg->efd);
-	if (reg->cancelled) {
-		atomic64_inc(&hwevent_cancelled);
-		atomic64_dec(&hwevent_pending);
-		trace_hwevent_cancel(reg->id, reg->type);
-	}
-	return reg->cancelled;
+	return (u64)READ_ONCE(uring_timeout_ms) * NSEC_PER_MSEC;
 }
+#endif
 
-static void hwevent_reg_free(struct hwevent_reg *reg)
-{
-	kmem_cache_free(hwevent_reg_cache, reg);
-}
+/* ------------------------------------------------------------------ */
+/* Forward declarations: the life of a registration, in file order     */
+/* ------------------------------------------------------------------ */
 
-/* Erase registration @id of @hf, if it is there: the caller owns it then. */
-static struct hwevent_reg *hwevent_reg_take(struct hwevent_file *hf, u64 id)
-{
-	struct hwevent_reg *reg = NULL;
+static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer);
+static void hwevent_waiter_complete(struct hwevent_waiter *w, int status);
+static void hwevent_waiter_free(struct hwevent_waiter *w);
+static struct hwevent_reg *__hwevent_reg_take(struct hwevent_file *hf, u64 id);
+static void __hwevent_reg_withdraw(struct hwevent_file *hf,
+				   struct hwevent_reg *reg);
+static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status);
+static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark);
+#if !HWEVENT_URING_CANCELABLE
+static enum hrtimer_restart hwevent_deadline_fn(struct hrtimer *timer);
+#endif
 
-	if (id && id <= U32_MAX) {
-		xa_lock_bh(&hf->regs);
-		reg = xa_load(&hf->regs, id);
-		if (reg)
-			__hwevent_reg_erase(hf, reg);
-		xa_unlock_bh(&hf->regs);
-	}
-	return reg;
-}
-
-/* Cancel registration @id of @hf; -ENOENT if it is not pending. */
-static int hwevent_cancel_id(struct hwevent_file *hf, u64 id)
-{
-	struct hwevent_reg *reg = hwevent_reg_take(hf, id);
-	bool cancelled;
-
-	if (!reg)
-		return -ENOENT;
-	cancelled = hwevent_reg_stop(reg, -ECANCELED);
-	hwevent_reg_free(reg);
-	return cancelled ? 0 : -ENOENT;
-}
-
-/*
- * Take every registration of @hf that has @mark (or every one, for
- * XA_PRESENT), stop it and free it.
- */
-static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark)
-{
-	struct hwevent_reg *reg;
-	unsigned long id = 0;
-
-	xa_lock_bh(&hf->regs);
-	while ((reg = xa_find(&hf->regs, &id, ULONG_MAX, mark))) {
-		__hwevent_reg_erase(hf, reg);
-		xa_unlock_bh(&hf->regs);
-
-		hwevent_reg_stop(reg, -ECANCELED);
-		hwevent_reg_free(reg);
-		cond_resched();
-
-		xa_lock_bh(&hf->regs);
-	}
-	xa_unlock_bh(&hf->regs);
-}
+/* ------------------------------------------------------------------ */
+/* 1. open                                                             */
+/* ------------------------------------------------------------------ */
 
 static void hwevent_reap_work(struct work_struct *work)
 {
@@ -471,64 +391,54 @@ static void hwevent_reap_work(struct work_struct *work)
 	hwevent_reg_free_all(hf, HWEVENT_MARK_DONE);
 }
 
-/*
- * Prepare the request @w: synchronous if @ioucmd is NULL, else completed
- * through io_uring, with the message going to @umsg.
- */
-static void hwevent_waiter_init(struct hwevent_waiter *w,
-				struct io_uring_cmd *ioucmd,
-				struct hwevent_msg __user *umsg, bool owns_reg)
+static int hwevent_open(struct inode *inode, struct file *file)
 {
-	*w = (struct hwevent_waiter){ .owns_reg = owns_reg };
-	INIT_LIST_HEAD(&w->node);
-	if (ioucmd) {
-		w->ioucmd = ioucmd;
-		w->umsg = umsg;
-		w->owner = current->files;
-		*hwevent_pdu(ioucmd) = w;
-	} else {
-		init_completion(&w->done);
+	unsigned int len = READ_ONCE(queue_len);
+	struct hwevent_file *hf;
+	int ret;
+
+	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	if (!hf)
+		return -ENOMEM;
+	/* Up to 3.5 MB: it need not be physically contiguous. */
+	hf->queue_buf = kvmalloc_array(len, sizeof(*hf->queue_buf),
+				       GFP_KERNEL_ACCOUNT);
+	if (!hf->queue_buf) {
+		ret = -ENOMEM;
+		goto err_free;
 	}
+	ret = kfifo_init(&hf->queue, hf->queue_buf,
+			 len * sizeof(*hf->queue_buf));
+	if (ret)
+		goto err_free_queue;
+	/* Accounted: the xarray's nodes are charged to the caller too. */
+	xa_init_flags(&hf->regs,
+		      XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH | XA_FLAGS_ACCOUNT);
+	atomic_set(&hf->nr_waits, 0);
+	INIT_DELAYED_WORK(&hf->reap_work, hwevent_reap_work);
+	INIT_LIST_HEAD(&hf->uring_waiters);
+	INIT_LIST_HEAD(&hf->parked);
+	mutex_init(&hf->read_lock);
+	init_waitqueue_head(&hf->read_wq);
+	file->private_data = hf;
+	pr_debug("%s[%d]: open\n", current->comm, task_pid_nr(current));
+	return stream_open(inode, file);
+
+err_free_queue:
+	kvfree(hf->queue_buf);
+err_free:
+	kfree(hf);
+	return ret;
 }
 
-/*
- * Sleep until the synchronous request @w of registration @id completes or
- * a signal arrives.  An interrupted request leaves, and one that made its
- * registration takes the registration along, unless the event (or a
- * cancel) completed it first.  -ERESTARTSYS lets the signal code decide:
- * EINTR when a handler ran, a restart, i.e. a new request, when none did
- * (a stop signal, a debugger, io_uring task work) or SA_RESTART asked.
- */
-static int hwevent_wait_sync(struct hwevent_file *hf, struct hwevent_waiter *w,
-			     u64 id, struct hwevent_msg __user *umsg)
-{
-	struct hwevent_reg *reg = NULL;
-	bool queued;
+/* ------------------------------------------------------------------ */
+/* 2. register                                                         */
+/* ------------------------------------------------------------------ */
 
-	if (wait_for_completion_interruptible(&w->done)) {
-		xa_lock_bh(&hf->regs);
-		queued = !list_empty(&w->node);
-		list_del_init(&w->node);
-		if (queued && w->owns_reg) {
-			reg = xa_load(&hf->regs, id);
-			if (reg)
-				__hwevent_reg_erase(hf, reg);
-		}
-		xa_unlock_bh(&hf->regs);
-		if (reg) {
-			hwevent_reg_stop(reg, -ECANCELED);
-			hwevent_reg_free(reg);
-		}
-		if (queued)
-			return -ERESTARTSYS;
-		/* Unlinked, so about to be completed: the event won. */
-		wait_for_completion(&w->done);
-	}
-	if (w->status)
-		return w->status;
-	if (copy_to_user(umsg, &w->msg, sizeof(w->msg)))
-		return -EFAULT;
-	return 0;
+static struct hwevent_waiter **hwevent_pdu(struct io_uring_cmd *ioucmd)
+{
+	BUILD_BUG_ON(sizeof(struct hwevent_waiter *) > sizeof(ioucmd->pdu));
+	return (struct hwevent_waiter **)ioucmd->pdu;
 }
 
 static int hwevent_check_register(const struct hwevent_register *arg)
@@ -554,108 +464,448 @@ static int hwevent_check_register(const struct hwevent_register *arg)
 }
 
 /*
- * HWEVENT_IOC_REGISTER, as an ioctl (@ioucmd NULL) or an io_uring command.
- * Returns -EIOCBQUEUED when an io_uring request completes later.
+ * A new request: synchronous if @ioucmd is NULL, else completed through
+ * io_uring, with the message going to @umsg.  Charged to the caller.
  */
-static int hwevent_register(struct hwevent_file *hf,
-			    struct hwevent_register __user *uarg,
-			    struct io_uring_cmd *ioucmd)
+static struct hwevent_waiter *hwevent_waiter_alloc(struct hwevent_file *hf,
+						   struct io_uring_cmd *ioucmd,
+						   struct hwevent_msg __user *umsg,
+						   bool owns_reg)
 {
-	struct hwevent_waiter sync_waiter, *w = NULL;
-	struct hwevent_register arg;
+	struct hwevent_waiter *w;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return NULL;
+	INIT_LIST_HEAD(&w->node);
+	INIT_LIST_HEAD(&w->file_node);
+	w->hf = hf;
+	w->owns_reg = owns_reg;
+	if (ioucmd) {
+		w->is_uring = true;
+		w->uring.cmd = ioucmd;
+		w->uring.umsg = umsg;
+		w->uring.owner = current->files;
+#if !HWEVENT_URING_CANCELABLE
+		hwevent_hrtimer_setup(&w->uring.deadline, hwevent_deadline_fn,
+				      CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+#endif
+		*hwevent_pdu(ioucmd) = w;
+	} else {
+		init_completion(&w->sync.done);
+	}
+	return w;
+}
+
+/*
+ * Link @w on @reg, under the file lock.  An io_uring request also goes on
+ * the file's list and, where io_uring cannot cancel it, gets its deadline:
+ * both before anyone can claim it.
+ */
+static void __hwevent_waiter_queue(struct hwevent_file *hf,
+				   struct hwevent_reg *reg,
+				   struct hwevent_waiter *w)
+{
+	w->reg_id = reg->id;
+	w->state = HWEVENT_WAITER_QUEUED;
+	list_add_tail(&w->node, &reg->waiters);
+	if (!w->is_uring)
+		return;
+	list_add_tail(&w->file_node, &hf->uring_waiters);
+#if !HWEVENT_URING_CANCELABLE
+	hrtimer_start(&w->uring.deadline,
+		      ns_to_ktime(hwevent_uring_timeout_ns()),
+		      HRTIMER_MODE_REL_SOFT);
+#endif
+}
+
+/* Take one slot under the file's limit, before anything is allocated. */
+static int hwevent_reserve(struct hwevent_file *hf)
+{
+	int ret = 0;
+
+	xa_lock_bh(&hf->regs);
+	if (hf->nr_pending >= READ_ONCE(max_pending))
+		ret = -ENOSPC;
+	else
+		hf->nr_pending++;
+	xa_unlock_bh(&hf->regs);
+	return ret;
+}
+
+static void hwevent_unreserve(struct hwevent_file *hf)
+{
+	xa_lock_bh(&hf->regs);
+	hf->nr_pending--;
+	xa_unlock_bh(&hf->regs);
+}
+
+/* Create the registration @arg asks for: allocated, not yet visible. */
+static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
+					      const struct hwevent_register *arg)
+{
 	struct hwevent_reg *reg;
-	u32 id;
 	int ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	ret = hwevent_check_register(&arg);
-	if (ret) {
-		pr_debug("%s[%d]: invalid registration (type %u)\n",
-			 current->comm, task_pid_nr(current), arg.type);
-		return ret;
-	}
-	/*
-	 * Clear the output fields first: a caller whose buffer cannot be
-	 * written to learns it before anything was registered.
-	 */
-	if (clear_user(&uarg->id, sizeof(arg) -
-		       offsetof(struct hwevent_register, id)))
-		return -EFAULT;
-
-	if (arg.type == HWEVENT_TYPE_REQUEST) {
-		w = &sync_waiter;
-		if (ioucmd) {
-			w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
-			if (!w)
-				return -ENOMEM;
-		}
-		hwevent_waiter_init(w, ioucmd, &uarg->msg, true);
-	}
 
 	/* Charged to the caller, as the original charges its pool quota. */
 	reg = kmem_cache_zalloc(hwevent_reg_cache, GFP_KERNEL_ACCOUNT);
-	if (!reg) {
-		ret = -ENOMEM;
-		goto err_waiter;
-	}
+	if (!reg)
+		return ERR_PTR(-ENOMEM);
 	hwevent_hrtimer_setup(&reg->timer, hwevent_timer_fn, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_REL_SOFT);
 	INIT_LIST_HEAD(&reg->waiters);
 	reg->hf = hf;
-	reg->cookie = arg.cookie;
-	reg->period_ns = arg.period_ns;
-	reg->type = arg.type;
+	reg->cookie = arg->cookie;
+	reg->period_ns = arg->period_ns;
+	reg->type = arg->type;
 
-	if (arg.type == HWEVENT_TYPE_EVENTFD) {
+	if (arg->type == HWEVENT_TYPE_EVENTFD) {
 		/* Resolved in the caller's context, in its descriptor table. */
-		reg->efd = eventfd_ctx_fdget(arg.eventfd);
+		reg->efd = eventfd_ctx_fdget(arg->eventfd);
 		if (IS_ERR(reg->efd)) {
 			ret = PTR_ERR(reg->efd);
-			goto err_reg;
+			kmem_cache_free(hwevent_reg_cache, reg);
+			return ERR_PTR(ret);
 		}
 	}
+	return reg;
+}
+
+static void hwevent_reg_destroy(struct hwevent_reg *reg)
+{
+	if (reg->efd)
+		eventfd_ctx_put(reg->efd);
+	kmem_cache_free(hwevent_reg_cache, reg);
+}
+
+/*
+ * Insert @reg, whose slot the caller reserved, into its file: give it an
+ * id, write the id to @uid, link its first request @w (if any) and arm its
+ * timer due in @due_ns.  From then on the file owns it.  Returns the id,
+ * or a negative errno with nothing inserted.
+ */
+static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
+			      struct hwevent_waiter *w, u64 __user *uid,
+			      u64 due_ns, unsigned int issue_flags)
+{
+	u32 id;
+	int ret;
 
 	xa_lock_bh(&hf->regs);
-	if (hf->nr_pending >= READ_ONCE(max_pending)) {
-		ret = -ENOSPC;
-		goto err_unlock;
-	}
-	/* Counted first: the allocation may drop the lock to get memory. */
-	hf->nr_pending++;
 	/* A reserved slot: lookups do not see it until @reg is stored. */
 	ret = __xa_alloc_cyclic(&hf->regs, &id, NULL, XA_LIMIT(1, U32_MAX),
 				&hf->next_id, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		hf->nr_pending--;
-		goto err_unlock;
-	}
 	xa_unlock_bh(&hf->regs);
+	if (ret < 0)
+		return ret;
 
 	/*
 	 * The id reaches the caller before the event can: an io_uring
 	 * request may be completed, and its CQE posted, as soon as the timer
 	 * fires, even while this runs in an io_uring worker.
 	 */
-	if (put_user((u64)id, &uarg->id)) {
-		ret = -EFAULT;
-		goto err_release_id;
+	if (put_user((u64)id, uid)) {
+		xa_lock_bh(&hf->regs);
+		__xa_erase(&hf->regs, id);
+		xa_unlock_bh(&hf->regs);
+		return -EFAULT;
 	}
+
+	/* Nothing fails from here on: io_uring may now cancel it. */
+	if (w && w->is_uring)
+		hwevent_uring_mark_cancelable(w->uring.cmd, issue_flags);
 
 	xa_lock_bh(&hf->regs);
 	/* Replaces the reserved entry: nothing to allocate. */
 	__xa_store(&hf->regs, id, reg, GFP_NOWAIT);
 	reg->id = id;
-	if (w) {
-		w->reg_id = id;
-		list_add_tail(&w->node, &reg->waiters);
-	}
+	if (w)
+		__hwevent_waiter_queue(hf, reg, w);
 	atomic64_inc(&hwevent_registered);
 	atomic64_inc(&hwevent_pending);
-	hrtimer_start(&reg->timer, ns_to_ktime(arg.due_ns),
-		      HRTIMER_MODE_REL_SOFT);
+	hrtimer_start(&reg->timer, ns_to_ktime(due_ns), HRTIMER_MODE_REL_SOFT);
 	xa_unlock_bh(&hf->regs);
-	trace_hwevent_register(id, arg.type, arg.due_ns, arg.period_ns,
+	return id;
+}
+
+/*
+ * Whether the synchronous request @w is the one its thread repeats: the
+ * same ioctl, at the same address, with the same input.
+ */
+static bool hwevent_parked_matches(const struct hwevent_waiter *w,
+				   unsigned int cmd, const void __user *uarg,
+				   const void *in)
+{
+	size_t n = cmd == HWEVENT_IOC_REGISTER ?
+		   offsetof(struct hwevent_register, id) :
+		   offsetof(struct hwevent_wait, msg);
+
+	return w->sync.cmd == cmd && w->sync.uarg == uarg &&
+	       !memcmp(&w->sync.in, in, n);
+}
+
+/*
+ * Claim the queued synchronous request @w for its own thread, which gives
+ * it up, and take the registration it made, if still pending; under the
+ * file lock.
+ */
+static struct hwevent_reg *__hwevent_waiter_withdraw(struct hwevent_file *hf,
+						     struct hwevent_waiter *w)
+{
+	list_del_init(&w->node);
+	w->state = HWEVENT_WAITER_CLAIMED;
+	return w->owns_reg ? __hwevent_reg_take(hf, w->reg_id) : NULL;
+}
+
+/*
+ * A parked request whose thread made another call instead of asking for it
+ * again: withdraw it, and the registration it made.  An event it got while
+ * parked is lost to the application, and counted so.
+ */
+static void hwevent_waiter_abandon(struct hwevent_waiter *w)
+{
+	struct hwevent_file *hf = w->hf;
+	struct hwevent_reg *reg = NULL;
+	bool queued;
+
+	xa_lock_bh(&hf->regs);
+	queued = w->state == HWEVENT_WAITER_QUEUED;
+	if (queued)
+		reg = __hwevent_waiter_withdraw(hf, w);
+	else if (w->owns_reg)
+		reg = __hwevent_reg_take(hf, w->reg_id);
+	xa_unlock_bh(&hf->regs);
+
+	if (!queued) {
+		/* Claimed by another: wait for its completion to be done. */
+		wait_for_completion(&w->sync.done);
+		if (!w->status) {
+			struct hwevent_reg *r;
+
+			xa_lock_bh(&hf->regs);
+			r = w->owns_reg ? NULL : xa_load(&hf->regs, w->reg_id);
+			if (r)
+				r->lost++;
+			atomic64_inc(&hwevent_lost);
+			xa_unlock_bh(&hf->regs);
+		}
+	}
+	if (reg)
+		hwevent_reg_dispose(reg, -ECANCELED);
+	hwevent_waiter_free(w);
+}
+
+/*
+ * At the start of a synchronous call: take this thread's parked requests
+ * off the file.  The one this call repeats (@cmd, @uarg, @in) is returned,
+ * to be resumed; the others were abandoned by the thread, and go.
+ */
+static struct hwevent_waiter *hwevent_unpark(struct hwevent_file *hf,
+					     unsigned int cmd,
+					     const void __user *uarg,
+					     const void *in)
+{
+	struct hwevent_waiter *w, *tmp, *found = NULL;
+	struct pid *me = task_pid(current);
+	LIST_HEAD(abandoned);
+
+	if (list_empty_careful(&hf->parked))
+		return NULL;
+	xa_lock_bh(&hf->regs);
+	list_for_each_entry_safe(w, tmp, &hf->parked, file_node) {
+		if (w->sync.thread != me)
+			continue;
+		if (!found && in && hwevent_parked_matches(w, cmd, uarg, in)) {
+			list_del_init(&w->file_node);
+			found = w;
+		} else {
+			list_move_tail(&w->file_node, &abandoned);
+		}
+	}
+	xa_unlock_bh(&hf->regs);
+
+	list_for_each_entry_safe(w, tmp, &abandoned, file_node) {
+		list_del_init(&w->file_node);
+		pr_debug("%s[%d]: abandons interrupted request on %u\n",
+			 current->comm, task_pid_nr(current), w->reg_id);
+		hwevent_waiter_abandon(w);
+	}
+	if (found) {
+		put_pid(found->sync.thread);
+		found->sync.thread = NULL;
+	}
+	return found;
+}
+
+/*
+ * Whether the way out of this call runs a signal handler that ends it with
+ * EINTR: a pending, unblocked signal has a handler without SA_RESTART.
+ * A guess, made as the signal code will decide, that a later signal or a
+ * debugger can prove wrong; hwevent_wait_sync() copes with both outcomes.
+ */
+static bool hwevent_eintr_ahead(void)
+{
+	struct sighand_struct *sighand = current->sighand;
+	const struct k_sigaction *ka;
+	bool eintr = false;
+	sigset_t pending;
+	int sig;
+
+	/* A debugger decides what its tracee's signals do. */
+	if (current->ptrace)
+		return false;
+	spin_lock_irq(&sighand->siglock);
+	sigorsets(&pending, &current->pending.signal,
+		  &current->signal->shared_pending.signal);
+	sigandnsets(&pending, &pending, &current->blocked);
+	for (sig = 1; sig <= _NSIG && !eintr; sig++) {
+		ka = &sighand->action[sig - 1];
+		eintr = sigismember(&pending, sig) &&
+			ka->sa.sa_handler != SIG_DFL &&
+			ka->sa.sa_handler != SIG_IGN &&
+			!(ka->sa.sa_flags & SA_RESTART);
+	}
+	spin_unlock_irq(&sighand->siglock);
+	return eintr;
+}
+
+/*
+ * Sleep until the synchronous request @w completes or a signal arrives.
+ *
+ * A signal that finds @w still queued, and that is not about to end the
+ * call with EINTR, parks @w on the file and returns -ERESTARTSYS: the
+ * signal code restarts the call, i.e. the same thread makes the same call
+ * again, which finds @w in hwevent_unpark() and goes on waiting for it.
+ * The registration keeps its id, due time and phase and @w its place in
+ * line, however often io_uring task work, the freezer, a debugger or job
+ * control interrupt it.  (A restart_block would do this without parking,
+ * but its function would live in the module, which may be gone before the
+ * restart comes.)  A handler that will end the call with EINTR, or a fatal
+ * signal, abandons @w at once: the registration it made is cancelled.  If
+ * a handler comes after all to a parked @w, the thread's next call on the
+ * file abandons it, or release does.  A signal that finds @w claimed is
+ * too late: the event won, and the call returns it.
+ */
+static int hwevent_wait_sync(struct hwevent_file *hf, struct hwevent_waiter *w,
+			     struct hwevent_msg __user *umsg)
+{
+	int ret;
+
+	if (wait_for_completion_interruptible(&w->sync.done)) {
+		bool eintr = fatal_signal_pending(current) ||
+			     hwevent_eintr_ahead();
+		struct hwevent_reg *reg = NULL;
+		bool queued;
+
+		/* The reference is taken before the lock, dropped if unused. */
+		if (!eintr)
+			w->sync.thread = get_pid(task_pid(current));
+		xa_lock_bh(&hf->regs);
+		queued = w->state == HWEVENT_WAITER_QUEUED;
+		if (queued && eintr)
+			reg = __hwevent_waiter_withdraw(hf, w);
+		else if (queued)
+			list_add_tail(&w->file_node, &hf->parked);
+		xa_unlock_bh(&hf->regs);
+		if (queued && eintr) {
+			if (reg)
+				hwevent_reg_dispose(reg, -ECANCELED);
+			hwevent_waiter_free(w);
+		}
+		if (queued)
+			return -ERESTARTSYS;
+		put_pid(w->sync.thread);
+		w->sync.thread = NULL;
+		wait_for_completion(&w->sync.done);
+	}
+	ret = w->status;
+	if (!ret && copy_to_user(umsg, &w->msg, sizeof(w->msg)))
+		ret = -EFAULT;
+	hwevent_waiter_free(w);
+	return ret;
+}
+
+/* An io_uring request that failed after io_uring was told it may cancel it. */
+static int hwevent_uring_fail(struct hwevent_waiter *w, int ret,
+			      unsigned int issue_flags)
+{
+	struct io_uring_cmd *ioucmd = w->uring.cmd;
+
+	hwevent_waiter_free(w);
+	if (!HWEVENT_URING_CANCELABLE)
+		return ret;
+	hwevent_uring_cmd_done(ioucmd, ret, issue_flags);
+	return -EIOCBQUEUED;
+}
+
+/*
+ * HWEVENT_IOC_REGISTER, as an ioctl (@ioucmd NULL) or an io_uring command.
+ * Returns -EIOCBQUEUED when an io_uring request completes later.
+ */
+static int hwevent_register(struct hwevent_file *hf,
+			    struct hwevent_register __user *uarg,
+			    struct io_uring_cmd *ioucmd,
+			    unsigned int issue_flags)
+{
+	struct hwevent_waiter *w = NULL;
+	struct hwevent_register arg;
+	struct hwevent_reg *reg;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!ioucmd) {
+		/* A restart of a call a signal interrupted: resume it. */
+		w = hwevent_unpark(hf, HWEVENT_IOC_REGISTER, uarg, &arg);
+		if (w)
+			return hwevent_wait_sync(hf, w, &uarg->msg);
+	}
+	ret = hwevent_check_register(&arg);
+	if (ret) {
+		pr_debug("%s[%d]: invalid registration (type %u)\n",
+			 current->comm, task_pid_nr(current), arg.type);
+		return ret;
+	}
+#if !HWEVENT_URING_CANCELABLE
+	/* It could not complete before its deadline. */
+	if (ioucmd && arg.due_ns > hwevent_uring_timeout_ns())
+		return -ERANGE;
+#endif
+	ret = hwevent_reserve(hf);
+	if (ret)
+		return ret;
+	/*
+	 * Clear the output fields first: a caller whose buffer cannot be
+	 * written to learns it before anything was registered.
+	 */
+	if (clear_user(&uarg->id, sizeof(arg) -
+		       offsetof(struct hwevent_register, id))) {
+		ret = -EFAULT;
+		goto err_unreserve;
+	}
+
+	if (arg.type == HWEVENT_TYPE_REQUEST) {
+		w = hwevent_waiter_alloc(hf, ioucmd, &uarg->msg, true);
+		if (!w) {
+			ret = -ENOMEM;
+			goto err_unreserve;
+		}
+		if (!ioucmd) {
+			w->sync.cmd = HWEVENT_IOC_REGISTER;
+			w->sync.uarg = uarg;
+			w->sync.in.reg = arg;
+		}
+	}
+	reg = hwevent_reg_create(hf, &arg);
+	if (IS_ERR(reg)) {
+		ret = PTR_ERR(reg);
+		goto err_waiter;
+	}
+	ret = hwevent_reg_insert(hf, reg, w, &uarg->id, arg.due_ns,
+				 issue_flags);
+	if (ret < 0)
+		goto err_reg;
+	trace_hwevent_register(ret, arg.type, arg.due_ns, arg.period_ns,
 			       arg.cookie);
 
 	/* From here on @reg may be gone and an io_uring @w completed. */
@@ -663,35 +913,49 @@ static int hwevent_register(struct hwevent_file *hf,
 		return 0;
 	if (ioucmd)
 		return -EIOCBQUEUED;
-	return hwevent_wait_sync(hf, w, id, &uarg->msg);
+	return hwevent_wait_sync(hf, w, &uarg->msg);
 
-err_release_id:
-	xa_lock_bh(&hf->regs);
-	__xa_erase(&hf->regs, id);
-	hf->nr_pending--;
-err_unlock:
-	xa_unlock_bh(&hf->regs);
-	if (reg->efd)
-		eventfd_ctx_put(reg->efd);
 err_reg:
-	hwevent_reg_free(reg);
+	hwevent_reg_destroy(reg);
 err_waiter:
-	if (w != &sync_waiter)
-		kfree(w);
+	if (w)
+		hwevent_waiter_free(w);
+err_unreserve:
+	hwevent_unreserve(hf);
 	return ret;
+}
+
+/* Whether registration @id of @hf takes WAITs; under the file lock. */
+static int __hwevent_wait_check(struct hwevent_file *hf, u64 id,
+				struct hwevent_reg **regp)
+{
+	struct hwevent_reg *reg = xa_load(&hf->regs, id);
+
+	if (!reg || reg->done)
+		return -ENOENT;
+	if (reg->type != HWEVENT_TYPE_REQUEST || !reg->period_ns)
+		return -EINVAL;
+	if (regp)
+		*regp = reg;
+	return 0;
 }
 
 /* HWEVENT_IOC_WAIT, as an ioctl (@ioucmd NULL) or an io_uring command. */
 static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uarg,
-			struct io_uring_cmd *ioucmd)
+			struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
-	struct hwevent_waiter sync_waiter, *w = &sync_waiter;
+	struct hwevent_waiter *w;
 	struct hwevent_wait arg;
-	struct hwevent_reg *reg;
-	int ret = 0;
+	struct hwevent_reg *reg = NULL;
+	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (!ioucmd) {
+		w = hwevent_unpark(hf, HWEVENT_IOC_WAIT, uarg, &arg);
+		if (w)
+			return hwevent_wait_sync(hf, w, &uarg->msg);
+	}
 	if (arg.flags || arg.pad ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
@@ -699,34 +963,335 @@ static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uar
 		return -EFAULT;
 	if (!arg.id || arg.id > U32_MAX)
 		return -ENOENT;
-
-	if (ioucmd) {
-		w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
-		if (!w)
-			return -ENOMEM;
+	if (atomic_inc_return(&hf->nr_waits) > READ_ONCE(max_pending)) {
+		atomic_dec(&hf->nr_waits);
+		return -ENOSPC;
 	}
-	hwevent_waiter_init(w, ioucmd, &uarg->msg, false);
+
+	w = hwevent_waiter_alloc(hf, ioucmd, &uarg->msg, false);
+	if (!w) {
+		atomic_dec(&hf->nr_waits);
+		return -ENOMEM;
+	}
+	/* Counted until freed: hwevent_waiter_free() gives it back. */
+	if (!ioucmd) {
+		w->sync.cmd = HWEVENT_IOC_WAIT;
+		w->sync.uarg = uarg;
+		w->sync.in.wait = arg;
+	}
+	/*
+	 * io_uring must be told it may cancel the command before the command
+	 * can complete, and that cannot be done under the lock: check first,
+	 * so that only a cancel racing with this fails the command late.
+	 */
+	if (ioucmd && HWEVENT_URING_CANCELABLE) {
+		xa_lock_bh(&hf->regs);
+		ret = __hwevent_wait_check(hf, arg.id, NULL);
+		xa_unlock_bh(&hf->regs);
+		if (ret) {
+			hwevent_waiter_free(w);
+			return ret;
+		}
+		hwevent_uring_mark_cancelable(ioucmd, issue_flags);
+	}
 
 	xa_lock_bh(&hf->regs);
-	reg = xa_load(&hf->regs, arg.id);
-	if (!reg || reg->done) {
-		ret = -ENOENT;
-	} else if (reg->type != HWEVENT_TYPE_REQUEST || !reg->period_ns) {
-		ret = -EINVAL;
-	} else {
-		w->reg_id = reg->id;
-		list_add_tail(&w->node, &reg->waiters);
-	}
+	ret = __hwevent_wait_check(hf, arg.id, &reg);
+	if (!ret)
+		__hwevent_waiter_queue(hf, reg, w);
 	xa_unlock_bh(&hf->regs);
 
 	if (ret) {
-		if (w != &sync_waiter)
-			kfree(w);
+		if (ioucmd)
+			return hwevent_uring_fail(w, ret, issue_flags);
+		hwevent_waiter_free(w);
 		return ret;
 	}
 	if (ioucmd)
 		return -EIOCBQUEUED;
-	return hwevent_wait_sync(hf, w, arg.id, &uarg->msg);
+	return hwevent_wait_sync(hf, w, &uarg->msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. fire                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Append @msg to @hf's queue, or count it lost; under the file lock.  The
+ * loss since the last record queued rides on the next one, and if none
+ * comes, a marker reports it when the queue drains (hwevent_read()).
+ */
+static void hwevent_queue_put(struct hwevent_file *hf, struct hwevent_msg *msg)
+{
+	if (kfifo_is_full(&hf->queue)) {
+		hf->queue_lost++;
+		hf->queue_lost_ns = msg->fired_ns;
+		atomic64_inc(&hwevent_lost);
+		return;
+	}
+	msg->lost = hf->queue_lost;
+	hf->queue_lost = 0;
+	kfifo_put(&hf->queue, *msg);
+}
+
+/* Claim the queued request @w, under the file lock: it is ours to complete. */
+static void __hwevent_waiter_claim(struct hwevent_waiter *w)
+{
+	list_del_init(&w->node);
+	if (w->is_uring)
+		list_del_init(&w->file_node);
+	w->state = HWEVENT_WAITER_CLAIMED;
+}
+
+/*
+ * Add the periods of an eventfd registration to its count, at most
+ * HWEVENT_EFD_BURST at a time: where eventfd_signal() adds only 1, the
+ * rest waits for the next firing, or for the owner to stop it, rather
+ * than loop in softirq after a long stall.
+ */
+static void hwevent_eventfd_deliver(struct hwevent_reg *reg, u64 periods)
+{
+	u64 n = reg->efd_debt + periods;
+	u64 now = min_t(u64, n, HWEVENT_EFD_BURST);
+
+	reg->efd_debt = n - now;
+	hwevent_eventfd_add(reg->efd, now);
+}
+
+/* The simulated interrupt: softirq context, like the original's DPC. */
+static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
+{
+	struct hwevent_reg *reg = container_of(timer, struct hwevent_reg, timer);
+	struct hwevent_file *hf = reg->hf;
+	struct hwevent_waiter *w = NULL;
+	struct hwevent_msg msg = {
+		.cookie = reg->cookie,
+		.id = reg->id,
+		.type = reg->type,
+	};
+	bool last = !reg->period_ns;
+	u64 periods = 1;
+
+	/* More than one period elapsed if the callback itself ran late. */
+	if (!last)
+		periods = hrtimer_forward_now(timer, ns_to_ktime(reg->period_ns));
+
+	xa_lock(&hf->regs);
+	if (reg->done) {
+		/* Withdrawn: its owner stops it. */
+		xa_unlock(&hf->regs);
+		return HRTIMER_NORESTART;
+	}
+	/* Numbered under the file lock, so a file's queue stays in order. */
+	msg.fired_ns = ktime_get_ns();
+	msg.seq = atomic64_inc_return(&hwevent_seq);
+	atomic64_inc(&hwevent_fired);
+	if (last) {
+		reg->done = true;
+		hf->nr_pending--;
+		__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
+		atomic64_dec(&hwevent_pending);
+	}
+	switch (reg->type) {
+	case HWEVENT_TYPE_REQUEST:
+		reg->lost += periods - 1;
+		atomic64_add(periods - 1, &hwevent_lost);
+		w = list_first_entry_or_null(&reg->waiters,
+					     struct hwevent_waiter, node);
+		if (w) {
+			__hwevent_waiter_claim(w);
+			msg.lost = reg->lost;
+			reg->lost = 0;
+			w->msg = msg;
+		} else {
+			reg->lost++;
+			atomic64_inc(&hwevent_lost);
+		}
+		break;
+	case HWEVENT_TYPE_QUEUE:
+		hf->queue_lost += periods - 1;
+		atomic64_add(periods - 1, &hwevent_lost);
+		hwevent_queue_put(hf, &msg);
+		break;
+	}
+	xa_unlock(&hf->regs);
+
+	switch (reg->type) {
+	case HWEVENT_TYPE_REQUEST:
+		if (w)
+			hwevent_waiter_complete(w, 0);
+		break;
+	case HWEVENT_TYPE_EVENTFD:
+		/* An eventfd counts: every period adds one. */
+		hwevent_eventfd_deliver(reg, periods);
+		if (last) {
+			eventfd_ctx_put(reg->efd);
+			reg->efd = NULL;
+		}
+		break;
+	case HWEVENT_TYPE_QUEUE:
+		wake_up_interruptible_poll(&hf->read_wq, EPOLLIN | EPOLLRDNORM);
+		kill_fasync(&hf->fasync, SIGIO, POLL_IN);
+		break;
+	}
+	trace_hwevent_fire(reg->id, reg->type, msg.seq, periods);
+
+	if (!last)
+		return HRTIMER_RESTART;
+	schedule_delayed_work(&hf->reap_work, 1);
+	return HRTIMER_NORESTART;
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. complete or cancel                                               */
+/* ------------------------------------------------------------------ */
+
+/* The submitter's task context: deliver the message, post the CQE. */
+static void hwevent_uring_done(struct io_uring_cmd *ioucmd,
+			       unsigned int issue_flags)
+{
+	struct hwevent_waiter *w = *hwevent_pdu(ioucmd);
+	int ret = w->status;
+
+	/* An exiting submitter, or io_uring's fallback worker: no mm to use. */
+	if (!ret && (current->flags & (PF_EXITING | PF_KTHREAD)))
+		ret = -ECANCELED;
+	if (!ret && copy_to_user(w->uring.umsg, &w->msg, sizeof(w->msg)))
+		ret = -EFAULT;
+	hwevent_waiter_free(w);
+	hwevent_uring_cmd_done(ioucmd, ret, issue_flags);
+}
+
+/* Complete the request @w that the caller claimed; any context. */
+static void hwevent_waiter_complete(struct hwevent_waiter *w, int status)
+{
+	trace_hwevent_complete(w->reg_id, w->is_uring, status);
+	w->status = status;
+	if (w->is_uring)
+		hwevent_uring_complete_in_task(w->uring.cmd);
+	else
+		complete(&w->sync.done);
+}
+
+static void hwevent_waiters_complete(struct list_head *list, int status)
+{
+	struct hwevent_waiter *w, *tmp;
+
+	/* Claimed: @list is the claimer's, nobody else walks it. */
+	list_for_each_entry_safe(w, tmp, list, node)
+		hwevent_waiter_complete(w, status);
+}
+
+/* Free a request once nobody can complete it any more. */
+static void hwevent_waiter_free(struct hwevent_waiter *w)
+{
+	if (w->is_uring) {
+#if !HWEVENT_URING_CANCELABLE
+		hrtimer_cancel(&w->uring.deadline);
+#endif
+	} else {
+		put_pid(w->sync.thread);
+	}
+	if (!w->owns_reg)
+		atomic_dec(&w->hf->nr_waits);
+	kfree(w);
+}
+
+/*
+ * Withdraw @reg in place, under the file lock, where its owner cannot stop
+ * it (softirq, io_uring's cancel): marked done, it no longer fires, and
+ * @reap_work disposes of it.
+ */
+static void __hwevent_reg_withdraw(struct hwevent_file *hf,
+				   struct hwevent_reg *reg)
+{
+	if (reg->done)
+		return;
+	reg->done = true;
+	reg->cancelled = true;
+	hf->nr_pending--;
+	__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
+	schedule_delayed_work(&hf->reap_work, 0);
+}
+
+/* Erase @reg, under the file lock: the caller owns it from now on. */
+static void __hwevent_reg_erase(struct hwevent_file *hf, struct hwevent_reg *reg)
+{
+	__xa_erase(&hf->regs, reg->id);
+	if (!reg->done) {
+		reg->done = true;
+		reg->cancelled = true;
+		hf->nr_pending--;
+	}
+}
+
+/*
+ * Take registration @id of @hf if it is still pending, under the file
+ * lock: the caller owns it then.  One that is done belongs to the reaper.
+ */
+static struct hwevent_reg *__hwevent_reg_take(struct hwevent_file *hf, u64 id)
+{
+	struct hwevent_reg *reg;
+
+	if (!id || id > U32_MAX)
+		return NULL;
+	reg = xa_load(&hf->regs, id);
+	if (!reg || reg->done)
+		return NULL;
+	__hwevent_reg_erase(hf, reg);
+	return reg;
+}
+
+/*
+ * Stop and free a registration the caller erased: stop the timer, waiting
+ * for a running callback, fail its pending requests with @status, add to
+ * its eventfd what it still owes and drop the reference.  Process context.
+ * Returns true if it was cancelled before its single event.
+ */
+static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
+{
+	struct hwevent_file *hf = reg->hf;
+	struct hwevent_waiter *w, *tmp;
+	bool cancelled = reg->cancelled;
+	LIST_HEAD(claimed);
+
+	hrtimer_cancel(&reg->timer);
+
+	xa_lock_bh(&hf->regs);
+	list_for_each_entry_safe(w, tmp, &reg->waiters, node) {
+		__hwevent_waiter_claim(w);
+		list_add_tail(&w->node, &claimed);
+	}
+	xa_unlock_bh(&hf->regs);
+	hwevent_waiters_complete(&claimed, status);
+
+	if (reg->efd) {
+		while (reg->efd_debt) {
+			hwevent_eventfd_deliver(reg, 0);
+			cond_resched();
+		}
+	}
+	if (cancelled) {
+		atomic64_inc(&hwevent_cancelled);
+		atomic64_dec(&hwevent_pending);
+		trace_hwevent_cancel(reg->id, reg->type);
+	}
+	hwevent_reg_destroy(reg);
+	return cancelled;
+}
+
+/* Cancel registration @id of @hf; -ENOENT if it is not pending. */
+static int hwevent_cancel_id(struct hwevent_file *hf, u64 id)
+{
+	struct hwevent_reg *reg;
+
+	xa_lock_bh(&hf->regs);
+	reg = __hwevent_reg_take(hf, id);
+	xa_unlock_bh(&hf->regs);
+	if (!reg)
+		return -ENOENT;
+	hwevent_reg_dispose(reg, -ECANCELED);
+	return 0;
 }
 
 static int hwevent_cancel(struct hwevent_file *hf,
@@ -734,12 +1299,133 @@ static int hwevent_cancel(struct hwevent_file *hf,
 {
 	struct hwevent_cancel arg;
 
+	/* Any other call abandons this thread's interrupted requests. */
+	hwevent_unpark(hf, HWEVENT_IOC_CANCEL, uarg, NULL);
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags || arg.pad)
 		return -EINVAL;
 	return hwevent_cancel_id(hf, arg.id);
 }
+
+/*
+ * Take every registration of @hf that has @mark (or every one, for
+ * XA_PRESENT) and dispose of it.
+ */
+static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark)
+{
+	struct hwevent_reg *reg;
+	unsigned long id = 0;
+
+	xa_lock_bh(&hf->regs);
+	while ((reg = xa_find(&hf->regs, &id, ULONG_MAX, mark))) {
+		__hwevent_reg_erase(hf, reg);
+		xa_unlock_bh(&hf->regs);
+
+		hwevent_reg_dispose(reg, -ECANCELED);
+		cond_resched();
+
+		xa_lock_bh(&hf->regs);
+	}
+	xa_unlock_bh(&hf->regs);
+}
+
+/*
+ * Claim the io_uring request @w if it is still queued, and withdraw the
+ * registration it made; under the file lock.  Returns whether it did.
+ */
+static bool __hwevent_uring_claim(struct hwevent_file *hf,
+				  struct hwevent_waiter *w)
+{
+	struct hwevent_reg *reg;
+
+	if (w->state != HWEVENT_WAITER_QUEUED)
+		return false;
+	__hwevent_waiter_claim(w);
+	if (w->owns_reg) {
+		reg = xa_load(&hf->regs, w->reg_id);
+		if (reg)
+			__hwevent_reg_withdraw(hf, reg);
+	}
+	return true;
+}
+
+/*
+ * io_uring asks for its command back (6.7 and later): its ring is going
+ * away, or its task is exiting.  Task context, under io_uring's lock.
+ */
+static void hwevent_uring_cancel(struct io_uring_cmd *ioucmd,
+				 unsigned int issue_flags)
+{
+	struct hwevent_waiter *w = *hwevent_pdu(ioucmd);
+	struct hwevent_file *hf = w->hf;
+	bool claimed;
+
+	xa_lock_bh(&hf->regs);
+	claimed = __hwevent_uring_claim(hf, w);
+	xa_unlock_bh(&hf->regs);
+	/* Not queued: not linked yet (io_uring asks again) or completing. */
+	if (!claimed)
+		return;
+	trace_hwevent_complete(w->reg_id, true, -ECANCELED);
+	hwevent_waiter_free(w);
+	hwevent_uring_cmd_done(ioucmd, -ECANCELED, issue_flags);
+}
+
+#if !HWEVENT_URING_CANCELABLE
+/* An io_uring request's deadline (before 6.7): softirq context. */
+static enum hrtimer_restart hwevent_deadline_fn(struct hrtimer *timer)
+{
+	struct hwevent_waiter *w = container_of(timer, struct hwevent_waiter,
+						uring.deadline);
+	struct hwevent_file *hf = w->hf;
+	bool claimed;
+
+	xa_lock(&hf->regs);
+	claimed = __hwevent_uring_claim(hf, w);
+	xa_unlock(&hf->regs);
+	if (claimed)
+		hwevent_waiter_complete(w, -ETIME);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Called at every close of a descriptor.  When a process exits, cancel the
+ * io_uring requests it submitted through this file: io_uring holds the
+ * file until they complete, and before 6.7 it has no way to ask a driver
+ * to cancel them, so without this the process's ring would wait for
+ * them.  Only the file's io_uring requests are walked.
+ */
+static int hwevent_flush(struct file *file, fl_owner_t owner)
+{
+	struct hwevent_file *hf = file->private_data;
+	struct hwevent_waiter *w, *tmp;
+	LIST_HEAD(cancelled);
+
+	if (!(current->flags & PF_EXITING) ||
+	    list_empty_careful(&hf->uring_waiters))
+		return 0;
+
+	xa_lock_bh(&hf->regs);
+	list_for_each_entry_safe(w, tmp, &hf->uring_waiters, file_node) {
+		if (w->uring.owner != owner)
+			continue;
+		__hwevent_uring_claim(hf, w);
+		list_add_tail(&w->node, &cancelled);
+	}
+	xa_unlock_bh(&hf->regs);
+
+	if (!list_empty(&cancelled))
+		pr_debug("%s[%d] exits: cancelling its io_uring requests\n",
+			 current->comm, task_pid_nr(current));
+	hwevent_waiters_complete(&cancelled, -ECANCELED);
+	return 0;
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Entry points: ioctl, io_uring, read, poll, fasync                   */
+/* ------------------------------------------------------------------ */
 
 static long hwevent_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
@@ -749,11 +1435,11 @@ static long hwevent_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case HWEVENT_IOC_REGISTER:
-		return hwevent_register(hf, uarg, NULL);
+		return hwevent_register(hf, uarg, NULL, 0);
 	case HWEVENT_IOC_CANCEL:
 		return hwevent_cancel(hf, uarg);
 	case HWEVENT_IOC_WAIT:
-		return hwevent_wait(hf, uarg, NULL);
+		return hwevent_wait(hf, uarg, NULL, 0);
 	default:
 		return -ENOTTY;
 	}
@@ -765,20 +1451,59 @@ static int hwevent_uring_cmd(struct io_uring_cmd *ioucmd,
 {
 	struct hwevent_file *hf = ioucmd->file->private_data;
 	const struct hwevent_uring_cmd *cmd = hwevent_uring_payload(ioucmd);
-	/* The SQE is shared with userspace: read each field once. */
-	void __user *uarg = u64_to_user_ptr(READ_ONCE(cmd->addr));
+	void __user *uarg;
 
+	if (issue_flags & HWEVENT_URING_F_CANCEL) {
+		hwevent_uring_cancel(ioucmd, issue_flags);
+		return 0;
+	}
+	/* The SQE is shared with userspace: read each field once. */
+	uarg = u64_to_user_ptr(READ_ONCE(cmd->addr));
 	if (READ_ONCE(cmd->reserved))
 		return -EINVAL;
 
 	switch (ioucmd->cmd_op) {
 	case HWEVENT_IOC_REGISTER:
-		return hwevent_register(hf, uarg, ioucmd);
+		return hwevent_register(hf, uarg, ioucmd, issue_flags);
 	case HWEVENT_IOC_WAIT:
-		return hwevent_wait(hf, uarg, ioucmd);
+		return hwevent_wait(hf, uarg, ioucmd, issue_flags);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * The record that reports records the full queue dropped, when no later
+ * record came to carry the count; under the file lock.
+ */
+static bool __hwevent_queue_marker(struct hwevent_file *hf,
+				   struct hwevent_msg *msg)
+{
+	if (!hf->queue_lost || !kfifo_is_empty(&hf->queue))
+		return false;
+	*msg = (struct hwevent_msg){
+		.fired_ns = hf->queue_lost_ns,
+		.type = HWEVENT_TYPE_QUEUE,
+		.flags = HWEVENT_MSG_LOST,
+		.lost = hf->queue_lost,
+	};
+	/* Reported now: a record queued meanwhile must not carry it too. */
+	hf->queue_lost = 0;
+	return true;
+}
+
+/* A marker that could not be copied: its loss is to be reported again. */
+static void hwevent_queue_unreport(struct hwevent_file *hf, u64 lost)
+{
+	xa_lock_bh(&hf->regs);
+	hf->queue_lost += lost;
+	xa_unlock_bh(&hf->regs);
+}
+
+/* Whether a reader finds something: a record, or a loss to report. */
+static bool hwevent_readable(struct hwevent_file *hf)
+{
+	return !kfifo_is_empty(&hf->queue) || READ_ONCE(hf->queue_lost);
 }
 
 static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
@@ -787,6 +1512,7 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 	struct hwevent_file *hf = file->private_data;
 	struct hwevent_msg msg;
 	ssize_t done = 0;
+	bool marker;
 	int ret;
 
 	if (count < sizeof(msg))
@@ -801,18 +1527,23 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 		}
 		while (count - done >= sizeof(msg)) {
 			xa_lock_bh(&hf->regs);
-			ret = kfifo_peek(&hf->queue, &msg);
+			marker = __hwevent_queue_marker(hf, &msg);
+			ret = marker || kfifo_peek(&hf->queue, &msg);
 			xa_unlock_bh(&hf->regs);
 			if (!ret)
 				break;
 			/* Copied before it leaves the queue: a fault loses none. */
 			if (copy_to_user(buf + done, &msg, sizeof(msg))) {
+				if (marker)
+					hwevent_queue_unreport(hf, msg.lost);
 				mutex_unlock(&hf->read_lock);
 				return done ? done : -EFAULT;
 			}
-			xa_lock_bh(&hf->regs);
-			kfifo_skip(&hf->queue);
-			xa_unlock_bh(&hf->regs);
+			if (!marker) {
+				xa_lock_bh(&hf->regs);
+				kfifo_skip(&hf->queue);
+				xa_unlock_bh(&hf->regs);
+			}
 			done += sizeof(msg);
 		}
 		mutex_unlock(&hf->read_lock);
@@ -821,8 +1552,7 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 			return done;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		ret = wait_event_interruptible(hf->read_wq,
-					       !kfifo_is_empty(&hf->queue));
+		ret = wait_event_interruptible(hf->read_wq, hwevent_readable(hf));
 		if (ret)
 			return ret;
 	}
@@ -833,7 +1563,7 @@ static __poll_t hwevent_poll(struct file *file, poll_table *wait)
 	struct hwevent_file *hf = file->private_data;
 
 	poll_wait(file, &hf->read_wq, wait);
-	return kfifo_is_empty(&hf->queue) ? 0 : EPOLLIN | EPOLLRDNORM;
+	return hwevent_readable(hf) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static int hwevent_fasync(int fd, struct file *file, int on)
@@ -843,89 +1573,30 @@ static int hwevent_fasync(int fd, struct file *file, int on)
 	return fasync_helper(fd, file, on, &hf->fasync);
 }
 
-/*
- * Called at every close of a descriptor.  When a process exits, cancel the
- * io_uring requests it submitted through this file: io_uring holds the
- * file until they complete, and on kernels before 6.7 it has no way to ask
- * a driver to cancel them, so without this the process's ring would wait
- * for their timers.  A request that registered takes its registration
- * along.
- */
-static int hwevent_flush(struct file *file, fl_owner_t owner)
-{
-	struct hwevent_file *hf = file->private_data;
-	struct hwevent_reg *reg, *rtmp;
-	struct hwevent_waiter *w, *tmp;
-	LIST_HEAD(cancelled);
-	LIST_HEAD(withdrawn);
-	unsigned long id;
-
-	if (!(current->flags & PF_EXITING))
-		return 0;
-
-	xa_lock_bh(&hf->regs);
-	xa_for_each(&hf->regs, id, reg) {
-		bool owned = false;
-
-		list_for_each_entry_safe(w, tmp, &reg->waiters, node) {
-			if (!w->ioucmd || w->owner != owner)
-				continue;
-			list_move_tail(&w->node, &cancelled);
-			owned |= w->owns_reg;
-		}
-		if (owned) {
-			__hwevent_reg_erase(hf, reg);
-			list_add_tail(&reg->link, &withdrawn);
-		}
-	}
-	xa_unlock_bh(&hf->regs);
-
-	if (!list_empty(&cancelled))
-		pr_debug("%s[%d] exits: cancelling its io_uring requests\n",
-			 current->comm, task_pid_nr(current));
-	hwevent_waiters_complete(&cancelled, -ECANCELED);
-	list_for_each_entry_safe(reg, rtmp, &withdrawn, link) {
-		hwevent_reg_stop(reg, -ECANCELED);
-		hwevent_reg_free(reg);
-	}
-	return 0;
-}
-
-static int hwevent_open(struct inode *inode, struct file *file)
-{
-	struct hwevent_file *hf;
-	int ret;
-
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
-	if (!hf)
-		return -ENOMEM;
-	ret = kfifo_alloc(&hf->queue, READ_ONCE(queue_len), GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err_free;
-	xa_init_flags(&hf->regs, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH);
-	INIT_DELAYED_WORK(&hf->reap_work, hwevent_reap_work);
-	mutex_init(&hf->read_lock);
-	init_waitqueue_head(&hf->read_wq);
-	file->private_data = hf;
-	pr_debug("%s[%d]: open\n", current->comm, task_pid_nr(current));
-	return stream_open(inode, file);
-
-err_free:
-	kfree(hf);
-	return ret;
-}
+/* ------------------------------------------------------------------ */
+/* 5. release                                                          */
+/* ------------------------------------------------------------------ */
 
 /* The analog of IRP_MJ_CLEANUP and IRP_MJ_CLOSE: cancel everything left. */
 static int hwevent_release(struct inode *inode, struct file *file)
 {
 	struct hwevent_file *hf = file->private_data;
+	struct hwevent_waiter *w, *tmp;
+	LIST_HEAD(parked);
 
 	pr_debug("release: cancelling %u pending\n", READ_ONCE(hf->nr_pending));
+	xa_lock_bh(&hf->regs);
+	list_splice_init(&hf->parked, &parked);
+	xa_unlock_bh(&hf->regs);
+	/* Fails the parked requests still queued, and stops every timer. */
 	hwevent_reg_free_all(hf, XA_PRESENT);
 	cancel_delayed_work_sync(&hf->reap_work);
+	list_for_each_entry_safe(w, tmp, &parked, file_node)
+		hwevent_waiter_free(w);
 	WARN_ON_ONCE(hf->nr_pending);
+	WARN_ON_ONCE(atomic_read(&hf->nr_waits));
 	xa_destroy(&hf->regs);
-	kfifo_free(&hf->queue);
+	kvfree(hf->queue_buf);
 	mutex_destroy(&hf->read_lock);
 	kfree(hf);
 	return 0;
@@ -934,7 +1605,9 @@ static int hwevent_release(struct inode *inode, struct file *file)
 static const struct file_operations hwevent_fops = {
 	.owner = THIS_MODULE,
 	.open = hwevent_open,
+#if !HWEVENT_URING_CANCELABLE
 	.flush = hwevent_flush,
+#endif
 	.release = hwevent_release,
 	.read = hwevent_read,
 	.poll = hwevent_poll,
@@ -943,6 +1616,10 @@ static const struct file_operations hwevent_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.uring_cmd = hwevent_uring_cmd,
 };
+
+/* ------------------------------------------------------------------ */
+/* The device: counters in sysfs, the misc device, the module          */
+/* ------------------------------------------------------------------ */
 
 #define HWEVENT_COUNTER_ATTR(name)					\
 static ssize_t name##_show(struct device *dev,				\

@@ -73,7 +73,7 @@ static inline void hwevent_uring_complete_in_task(struct io_uring_cmd *ioucmd)
  * IO_URING_F_CANCEL.  Without it, the driver bounds their life itself.
  */
 #ifdef HWEVENT_HAVE_URING_CMD_CANCELABLE
-#define HWEVENT_URING_CANCELABLE	true
+#define HWEVENT_URING_CANCELABLE	1
 #define HWEVENT_URING_F_CANCEL		IO_URING_F_CANCEL
 static inline void hwevent_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
 						 unsigned int issue_flags)
@@ -81,7 +81,7 @@ static inline void hwevent_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
 	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 }
 #else
-#define HWEVENT_URING_CANCELABLE	false
+#define HWEVENT_URING_CANCELABLE	0
 #define HWEVENT_URING_F_CANCEL		0
 static inline void hwevent_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
 						 unsigned int issue_flags)
@@ -91,17 +91,24 @@ static inline void hwevent_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
 
 /*
  * Add @n to an eventfd's count.  Where eventfd_signal() adds 1 only (6.8),
- * that is @n calls: the caller bounds @n.
+ * that is @n calls, each a wake-up: callers add at most HWEVENT_EFD_BURST
+ * at a time from the timer callback.
  */
+#ifdef HWEVENT_HAVE_EVENTFD_SIGNAL_COUNT
+#define HWEVENT_EFD_BURST	U64_MAX
 static inline void hwevent_eventfd_add(struct eventfd_ctx *efd, u64 n)
 {
-#ifdef HWEVENT_HAVE_EVENTFD_SIGNAL_COUNT
-	eventfd_signal(efd, n);
+	if (n)
+		eventfd_signal(efd, n);
+}
 #else
+#define HWEVENT_EFD_BURST	64
+static inline void hwevent_eventfd_add(struct eventfd_ctx *efd, u64 n)
+{
 	while (n--)
 		eventfd_signal(efd);
-#endif
 }
+#endif
 
 static inline void hwevent_hrtimer_setup(struct hrtimer *timer,
 					 enum hrtimer_restart (*fn)(struct hrtimer *),
