@@ -176,6 +176,14 @@ void hwt_setup_loaded(void)
 		ck_assert_msg(ret == 0, "setup: resetting queue_len: %s",
 			      strerror(-ret));
 	}
+	/* Only where io_uring cannot cancel commands (before 6.7). */
+	if (hwevent_param_read("uring_timeout_ms", &mp) == 0 &&
+	    mp != DEFAULT_URING_TIMEOUT_MS) {
+		ret = hwevent_param_write("uring_timeout_ms",
+					  DEFAULT_URING_TIMEOUT_MS);
+		ck_assert_msg(ret == 0, "setup: resetting uring_timeout_ms: %s",
+			      strerror(-ret));
+	}
 	ret = hwevent_read_counters(&c);
 	ck_assert_msg(ret == 0, "setup: reading counters: %s", strerror(-ret));
 	ck_assert_msg(c.pending == 0,

@@ -42,6 +42,7 @@
 
 #define DEFAULT_MAX_PENDING	1024
 #define DEFAULT_QUEUE_LEN	64
+#define DEFAULT_URING_TIMEOUT_MS	60000
 /* Size of one record read(2) returns. */
 #define MSG_SIZE		sizeof(struct hwevent_msg)
 
@@ -80,6 +81,8 @@ extern const struct hwt_suite hwt_suite_queue;
 extern const struct hwt_suite hwt_suite_periodic;
 extern const struct hwt_suite hwt_suite_uring;
 extern const struct hwt_suite hwt_suite_stress;
+extern const struct hwt_suite hwt_suite_restart;
+extern const struct hwt_suite hwt_suite_uring_life;
 /* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
 extern const struct hwt_suite hwt_suite_fault;
 
