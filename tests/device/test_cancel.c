@@ -310,7 +310,8 @@ static void *req_fn(void *arg)
 {
 	struct req_arg *a = arg;
 
-	a->ret = hwevent_wait_request(a->fd, 300 * NS_PER_MS, 77, &a->m);
+	/* Long enough that the test sees it pending however slow the VM. */
+	a->ret = hwevent_wait_request(a->fd, 2 * NS_PER_SEC, 77, &a->m);
 	return NULL;
 }
 
@@ -363,10 +364,11 @@ START_TEST(request_restarts_after_sigstop_sigcont)
 	ck_assert_msg(st == 0, "the stopped and continued request failed: %s",
 		      st > 100 ? strerror(st - 100) : "setup");
 	/*
-	 * The stop interrupted the wait: the request was cancelled and, as no
-	 * handler ran, made again after SIGCONT (docs/design.md, rule 4).
+	 * The stop interrupted the wait; as no handler ran, the call was
+	 * restarted after SIGCONT and resumed the same registration: one
+	 * registered, one fired, none cancelled (docs/design.md, rule 5).
 	 */
-	hwt_assert_delta(&c0, 2, 1, 1, 0);
+	hwt_assert_delta(&c0, 1, 1, 0, 0);
 	hwt_assert_rest();
 }
 END_TEST

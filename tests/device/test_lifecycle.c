@@ -117,18 +117,18 @@ START_TEST(load_with_queue_len_param)
 {
 	uint64_t v;
 
-	load_ok("queue_len=5");
+	load_ok("queue_len=8");
 	ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
-	ck_assert_uint_eq(v, 5);
+	ck_assert_uint_eq(v, 8);
 	unload_ok();
 }
 END_TEST
 
-/* queue_len must be 2 to 65536. */
+/* queue_len must be a power of 2 from 2 to 65536. */
 START_TEST(load_with_bad_queue_len_fails)
 {
 	static const char *const bad[] = { "queue_len=0", "queue_len=1",
-					   "queue_len=65537" };
+					   "queue_len=5", "queue_len=65537" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int ret = hwevent_module_load(hwt_ko_path(), bad[i]);

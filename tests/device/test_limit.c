@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hwtest.h"
+#include "libhwevent-uring.h"
 
 #define PARAM_PATH HWEVENT_PARAMS_DIR "/max_pending"
 
@@ -357,6 +358,66 @@ START_TEST(limit_lowered_below_pending)
 }
 END_TEST
 
+/*
+ * HWEVENT_IOC_WAIT requests count against max_pending too, per file: with
+ * the limit at 8, one periodic registration takes 8 io_uring WAITs and
+ * the 9th fails with ENOSPC, without touching the others; once they are
+ * gone there is room again.  Nothing else bounds the requests one
+ * registration can collect.
+ */
+START_TEST(limit_waits_per_file)
+{
+	enum { LIMIT = 8 };
+	struct hwevent_wait w[LIMIT + 1];
+	struct hwevent_counters c0;
+	struct hwevent_register r;
+	struct io_uring ring;
+	uint64_t ud;
+	int fd, res;
+
+	set_max_pending(LIMIT);
+	fd = hwt_open();
+	hwt_ring_init(&ring, 16);
+	c0 = hwt_counters();
+	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
+	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	for (int i = 0; i <= LIMIT; i++) {
+		struct io_uring_sqe *sqe = hwt_sqe(&ring);
+
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].id = r.id;
+		hwevent_uring_prep_wait(sqe, fd, &w[i]);
+		io_uring_sqe_set_data64(sqe, (uint64_t)i);
+		hwt_ring_submit(&ring, 1);
+	}
+	ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
+	ck_assert_msg(res == -ENOSPC && ud == LIMIT, "CQE %" PRIu64 ": %d (%s),"
+		      " expected the WAIT beyond the limit to fail with ENOSPC",
+		      ud, res, strerror(res < 0 ? -res : 0));
+	/* A synchronous WAIT is refused as well. */
+	ck_assert_int_eq(hwt_wait(fd, r.id, NULL), -ENOSPC);
+	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	for (int i = 0; i < LIMIT; i++) {
+		ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
+		ck_assert_int_eq(res, -ECANCELED);
+	}
+	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 2, 0);
+	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	memset(&w[0], 0, sizeof(w[0]));
+	w[0].id = r.id;
+	hwevent_uring_prep_wait(hwt_sqe(&ring), fd, &w[0]);
+	hwt_ring_submit(&ring, 1);
+	ck_assert(hwt_ring_wait(&ring, 200, &res, &ud) == false);
+	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
+	ck_assert_int_eq(res, -ECANCELED);
+	hwt_assert_delta_rcp(&c0, 2, 2, 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	hwt_assert_rest_unload();
+}
+END_TEST
+
 static const struct hwt_case cases[] = {
 	HWT_CASE(max_pending_default_1024, HWT_LOADED, 30),
 	HWT_CASE(max_pending_accepts_1_to_1000000, HWT_LOADED, 30),
@@ -370,6 +431,7 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(limit_fired_do_not_accumulate, HWT_LOADED, 120),
 	HWT_CASE(limit_counts_waiting_request, HWT_LOADED, 60),
 	HWT_CASE(limit_lowered_below_pending, HWT_LOADED, 60),
+	HWT_CASE(limit_waits_per_file, HWT_LOADED, 60),
 };
 
 const struct hwt_suite hwt_suite_limit = HWT_SUITE("limit", cases);

@@ -485,7 +485,7 @@ START_TEST(queue_seq_order_across_cpus)
 		hwt_skip("needs 2 CPUs");
 		return;
 	}
-	hwt_set_queue_len(2 * PER_CPU);
+	hwt_set_queue_len(1024);	/* a power of 2 above 2 x PER_CPU */
 	fd = hwevent_open(O_NONBLOCK);
 	ck_assert_int_ge(fd, 0);
 	hwt_set_queue_len(DEFAULT_QUEUE_LEN);
@@ -534,8 +534,11 @@ END_TEST
 
 /*
  * Overflow: with a queue of 4 records, 10 events that fire while nobody
- * reads leave the first 4 queued and drop 6.  The next record queued says
- * lost == 6, its seq shows the gap, and the lost counter grew by 6.
+ * reads leave the first 4 queued and drop 6.  A reader that drains the
+ * queue gets the 4, then a loss marker with lost == 6 (no later record
+ * came to carry it), and the lost counter grew by 6.  The loss is
+ * reported once: the next record says lost == 0, and its seq shows the
+ * gap.
  */
 START_TEST(queue_overflow_lost_exact)
 {
@@ -551,52 +554,68 @@ START_TEST(queue_overflow_lost_exact)
 	c0 = hwt_counters();
 	fire_n(fd, 10);
 	n = hwt_read_raw(fd, m, sizeof(m));
-	ck_assert_msg(n == 4 * (ssize_t)MSG_SIZE, "read returned %zd bytes, "
-		      "expected the 4 records the queue holds", n);
+	ck_assert_msg(n == 5 * (ssize_t)MSG_SIZE, "read returned %zd bytes, "
+		      "expected the 4 records the queue holds and a marker", n);
 	for (int i = 0; i < 4; i++) {
 		ck_assert_uint_eq(m[i].cookie, (uint64_t)i + 1);
 		ck_assert_uint_eq(m[i].lost, 0);
+		ck_assert_uint_eq(m[i].flags, 0);
 	}
-	ck_assert_int_eq(hwt_read_raw(fd, m + 4, MSG_SIZE), -EAGAIN);
+	ck_assert_uint_eq(m[4].flags, HWEVENT_MSG_LOST);
+	ck_assert_msg(m[4].lost == 6, "marker lost %llu, expected 6",
+		      (unsigned long long)m[4].lost);
+	ck_assert_uint_eq(m[4].type, HWEVENT_TYPE_QUEUE);
+	ck_assert_uint_eq(m[4].seq, 0);
+	ck_assert_uint_eq(m[4].id, 0);
+	ck_assert_uint_ge(m[4].fired_ns, m[3].fired_ns);
+	ck_assert_int_eq(hwt_read_raw(fd, m + 5, MSG_SIZE), -EAGAIN);
 	c1 = hwt_counters();
 	ck_assert_msg(c1.lost - c0.lost == 6, "lost counter +%" PRIu64
 		      ", expected +6", c1.lost - c0.lost);
 	hwt_assert_delta(&c0, 10, 10, 0, 0);
 
 	hwt_reg_queue(fd, NS_PER_MS, 0, 11);
-	ck_assert_uint_eq(hwt_read_msgs(fd, m + 4, 1, SOON_MS), 1);
-	ck_assert_uint_eq(m[4].cookie, 11);
-	ck_assert_msg(m[4].lost == 6, "lost %llu, expected 6",
-		      (unsigned long long)m[4].lost);
+	ck_assert_uint_eq(hwt_read_msgs(fd, m + 5, 1, SOON_MS), 1);
+	ck_assert_uint_eq(m[5].cookie, 11);
+	ck_assert_uint_eq(m[5].lost, 0);
+	ck_assert_uint_eq(m[5].flags, 0);
 	/* The 6 dropped firings took seq numbers 5..10. */
 	ck_assert_uint_eq(m[3].seq, m[0].seq + 3);
-	ck_assert_uint_eq(m[4].seq, m[3].seq + 7);
-	/* And the report resets: the next record lost nothing. */
-	hwt_reg_queue(fd, NS_PER_MS, 0, 12);
-	ck_assert_uint_eq(hwt_read_msgs(fd, m + 5, 1, SOON_MS), 1);
-	ck_assert_uint_eq(m[5].lost, 0);
+	ck_assert_uint_eq(m[5].seq, m[3].seq + 7);
 	ck_assert_uint_eq(hwt_counters().lost - c0.lost, 6);
-	hwt_assert_delta(&c0, 12, 12, 0, 0);
+	hwt_assert_delta(&c0, 11, 11, 0, 0);
 	close(fd);
 	hwt_assert_rest();
 }
 END_TEST
 
-/* queue_len is rounded up to a power of 2: 5 gives room for 8. */
-START_TEST(queue_len_rounded_up_to_power_of_2)
+/*
+ * queue_len is the queue's exact size: 8 holds 8 records.  A size the
+ * queue could not have (not a power of 2) is refused, not rounded.
+ */
+START_TEST(queue_len_is_exact_power_of_2)
 {
+	static const uint64_t bad[] = { 3, 5, 1000, 65535 };
 	struct hwevent_msg m[16];
+	uint64_t v;
 	int fd;
 
-	hwt_set_queue_len(5);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(hwevent_param_write("queue_len", bad[i]),
+				 -EINVAL);
+		ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+		ck_assert_uint_eq(v, DEFAULT_QUEUE_LEN);
+	}
+	hwt_set_queue_len(8);
 	fd = hwevent_open(O_NONBLOCK);
 	ck_assert_int_ge(fd, 0);
 	hwt_set_queue_len(DEFAULT_QUEUE_LEN);
 	fire_n(fd, 12);
-	ck_assert_int_eq(hwt_read_raw(fd, m, sizeof(m)), 8 * MSG_SIZE);
-	hwt_reg_queue(fd, NS_PER_MS, 0, 13);
-	ck_assert_uint_eq(hwt_read_msgs(fd, m, 1, SOON_MS), 1);
-	ck_assert_uint_eq(m[0].lost, 4);
+	/* 8 records and the marker of the 4 dropped. */
+	ck_assert_int_eq(hwt_read_raw(fd, m, sizeof(m)), 9 * MSG_SIZE);
+	ck_assert_uint_eq(m[7].flags, 0);
+	ck_assert_uint_eq(m[8].flags, HWEVENT_MSG_LOST);
+	ck_assert_uint_eq(m[8].lost, 4);
 	close(fd);
 	hwt_assert_rest();
 }
@@ -617,7 +636,10 @@ START_TEST(queue_len_applies_to_files_opened_after)
 	fire_n(a, 6);
 	fire_n(b, 6);
 	ck_assert_int_eq(hwt_read_raw(a, m, sizeof(m)), 6 * MSG_SIZE);
-	ck_assert_int_eq(hwt_read_raw(b, m, sizeof(m)), 2 * MSG_SIZE);
+	/* 2 records, then the marker of the 4 the queue dropped. */
+	ck_assert_int_eq(hwt_read_raw(b, m, sizeof(m)), 3 * MSG_SIZE);
+	ck_assert_uint_eq(m[2].flags, HWEVENT_MSG_LOST);
+	ck_assert_uint_eq(m[2].lost, 4);
 	close(a);
 	close(b);
 	hwt_assert_rest();
@@ -687,10 +709,19 @@ START_TEST(queue_lost_is_per_file)
 	fire_n(b, 1);
 	ck_assert_int_eq(hwt_read_raw(b, m, sizeof(m)), MSG_SIZE);
 	ck_assert_uint_eq(m[0].lost, 0);
-	ck_assert_int_eq(hwt_read_raw(a, m, sizeof(m)), 2 * MSG_SIZE);
+	/*
+	 * One record read leaves room: the next record queued carries the
+	 * loss, so that no marker is needed.
+	 */
+	ck_assert_int_eq(hwt_read_raw(a, m, MSG_SIZE), MSG_SIZE);
 	hwt_reg_queue(a, NS_PER_MS, 0, 6);
-	ck_assert_uint_eq(hwt_read_msgs(a, m, 1, SOON_MS), 1);
-	ck_assert_uint_eq(m[0].lost, 3);
+	ck_assert(hwt_wait_pending(0, SOON_MS));
+	ck_assert_int_eq(hwt_read_raw(a, m, sizeof(m)), 2 * MSG_SIZE);
+	ck_assert_uint_eq(m[0].lost, 0);
+	ck_assert_uint_eq(m[1].cookie, 6);
+	ck_assert_uint_eq(m[1].lost, 3);
+	ck_assert_uint_eq(m[1].flags, 0);
+	ck_assert_int_eq(hwt_read_raw(a, m, sizeof(m)), -EAGAIN);
 	close(a);
 	close(b);
 	hwt_assert_rest();
@@ -891,7 +922,7 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(queue_records_in_seq_order, HWT_LOADED, 60),
 	HWT_CASE(queue_seq_order_across_cpus, HWT_LOADED, 60),
 	HWT_CASE(queue_overflow_lost_exact, HWT_LOADED, 60),
-	HWT_CASE(queue_len_rounded_up_to_power_of_2, HWT_LOADED, 60),
+	HWT_CASE(queue_len_is_exact_power_of_2, HWT_LOADED, 60),
 	HWT_CASE(queue_len_applies_to_files_opened_after, HWT_LOADED, 60),
 	HWT_CASE(queue_len_param_bounds, HWT_LOADED, 60),
 	HWT_CASE(queue_len_max_file_works, HWT_LOADED, 60),

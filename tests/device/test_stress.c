@@ -258,6 +258,9 @@ static void read_queue(struct worker *w, int fd)
 		return;
 	}
 	for (ssize_t i = 0; i < n / (ssize_t)MSG_SIZE; i++) {
+		/* A full queue's loss marker: a record of no registration. */
+		if (m[i].flags == HWEVENT_MSG_LOST && m[i].lost && !m[i].id)
+			continue;
 		if (m[i].type != HWEVENT_TYPE_QUEUE ||
 		    (m[i].cookie >> 32) >= STRESS_WORKERS || !m[i].id) {
 			wfail(w, "bad queue record", EINVAL);

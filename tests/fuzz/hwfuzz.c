@@ -867,7 +867,10 @@ static void do_read(void)
 		return;
 	atomic_fetch_add(&sh->msgs_read, n / sizeof(struct hwevent_msg));
 	for (ssize_t i = 0; i < n / (ssize_t)sizeof(struct hwevent_msg); i++)
-		if (msgs[i].type != HWEVENT_TYPE_QUEUE || msgs[i].reserved ||
+		if (msgs[i].flags == HWEVENT_MSG_LOST ?
+		    msgs[i].type != HWEVENT_TYPE_QUEUE || msgs[i].reserved ||
+		    msgs[i].id || msgs[i].seq || !msgs[i].lost :
+		    msgs[i].type != HWEVENT_TYPE_QUEUE || msgs[i].reserved ||
 		    msgs[i].flags || !msgs[i].id || !msgs[i].seq)
 			report("read: bad record type %u id %" PRIu64,
 			       msgs[i].type, msgs[i].id);

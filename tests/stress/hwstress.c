@@ -434,6 +434,11 @@ static void periodic_drain(struct thread *t, uint64_t id, uint64_t *last)
 
 	while ((len = read(t->pfd, m, sizeof(m))) > 0) {
 		for (size_t i = 0; i < (size_t)len / sizeof(m[0]); i++) {
+			/* The queue was full: a marker says how many it lost. */
+			if (m[i].flags & HWEVENT_MSG_LOST) {
+				stat_add(&t->st->periodic_lost, m[i].lost);
+				continue;
+			}
 			if (m[i].id != id)
 				fail("periodic record of id %" PRIu64
 				     ", expected %" PRIu64, m[i].id, id);
