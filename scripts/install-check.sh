@@ -19,8 +19,8 @@
 #   $PREFIX/share/man/man4/hwevent.4
 #   $PREFIX/share/doc/hwevent/examples/60-hwevent.rules  (not enabled)
 # and, from `make install-dkms`, the module's source for DKMS:
-#   /usr/src/hwevent-$VERSION/{dkms.conf,VERSION,driver/Kbuild,
-#       driver/*.[ch] but kbuild's *.mod.c,include/uapi/linux/*.h}
+#   /usr/src/hwevent-$VERSION/dkms.conf and what scripts/module-sources.sh
+#       lists (the files kbuild reads, the feature probes among them)
 # with the version written into dkms.conf.
 #
 # The checks:
@@ -234,10 +234,8 @@ elif ! out=$(make install-dkms DESTDIR="$tmp/dkms" 2>&1); then
 	diag <<<"$out"
 else
 	# What the module's build needs, as in the tree (no kbuild output).
-	want=$(for f in VERSION dkms.conf driver/Kbuild driver/*.[ch] \
-			include/uapi/linux/*.h; do
-		case $f in *.mod.c) ;; *) echo ".$src/$f" ;; esac
-	done | sort)
+	want=$({ echo dkms.conf; scripts/module-sources.sh; } |
+		sed "s|^|.$src/|" | sort)
 	got=$(cd "$tmp/dkms" && find . ! -type d | sort)
 	out=$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' |
 		sed 's/^</missing:/; s/^>/extra:/')
