@@ -745,7 +745,12 @@ static struct hwevent_waiter *hwevent_unpark(struct hwevent_file *hf,
  */
 static bool hwevent_eintr_ahead(void)
 {
-	struct sighand_struct *sighand = current->sighand;
+	/*
+	 * Only an exec by this very thread replaces its sighand, and this
+	 * thread is here, in our syscall: no RCU read side is needed.
+	 */
+	struct sighand_struct *sighand =
+		rcu_dereference_protected(current->sighand, true);
 	const struct k_sigaction *ka;
 	bool eintr = false;
 	sigset_t pending;
