@@ -92,15 +92,22 @@ static_assert(sizeof(struct hwevent_uring_cmd) == 16);
  * struct hwevent_file - the context of one open file of /dev/hwevent
  * @regs: the file's registrations, by id.  Its xa_lock, taken with BH
  *	disabled since the timer callbacks take it in softirq context, is
- *	the file's lock: it protects @regs, @next_id, @nr_pending,
- *	@uring_waiters, @parked, @queue, @queue_lost, @queue_lost_ns and, in
- *	every registration, &hwevent_reg.waiters, &hwevent_reg.lost and
- *	&hwevent_reg.done, and in every request &hwevent_waiter.state.
+ *	the file's lock: it protects @regs, @next_id, @nr_pending, @rate_hz,
+ *	@uring_waiters, @parked, @stalled, @queue, @queue_lost,
+ *	@queue_lost_ns and, in every registration, &hwevent_reg.waiters,
+ *	&hwevent_reg.lost, &hwevent_reg.done and &hwevent_reg.stalled, and in
+ *	every request &hwevent_waiter.state.
  * @next_id: next id to try, for cyclic allocation.
  * @nr_pending: registrations not yet done (see &hwevent_reg.done),
  *	limited by max_pending.  Done ones wait in @regs only until
  *	@reap_work frees them.
  * @nr_waits: HWEVENT_IOC_WAIT requests allocated, limited by max_pending.
+ * @rate_hz: summed rate of the file's periodic registrations, limited by
+ *	max_file_rate_hz.
+ * @stalled: periodic QUEUE and EVENTFD registrations whose timer stopped
+ *	because their consumer did not consume (see hwevent_reg_stall()).
+ * @rearm_work: restarts the stalled EVENTFD registrations whose eventfd
+ *	was read, from outside the eventfd's wake-up.
  * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
@@ -163,6 +170,9 @@ struct hwevent_file {
 	u32 next_id;
 	unsigned int nr_pending;
 	atomic_t nr_waits;
+	u64 rate_hz;
+	struct list_head stalled;
+	struct work_struct rearm_work;
 	struct delayed_work reap_work;
 	struct list_head uring_waiters;
 	struct list_head parked;
@@ -196,6 +206,16 @@ struct hwevent_file {
  *	fires only while it is clear, so fire and cancel are decided there,
  *	once.
  * @cancelled: withdrawn before its single event: counts as cancelled.
+ * @stalled: periodic, and its timer is stopped until its consumer
+ *	consumes; its missed periods are counted when it restarts.
+ * @stall_node: in &hwevent_file.stalled while stalled (QUEUE, EVENTFD).
+ * @rate_hz: what it takes of its file's and the device's rate budgets.
+ * @efd_wait: periodic EVENTFD: on the eventfd's wait queue, to learn when
+ *	the eventfd is read.
+ * @efd_wqh: the eventfd's wait queue.
+ * @efd_reads: reads of the eventfd seen by @efd_wait.
+ * @efd_reads_seen: @efd_reads just before the callback last signalled.
+ * @efd_signalled: the callback signalled the eventfd at least once.
  */
 struct hwevent_reg {
 	struct hrtimer timer;
@@ -210,6 +230,14 @@ struct hwevent_reg {
 	u32 type;
 	bool done;
 	bool cancelled;
+	bool stalled;
+	struct list_head stall_node;
+	u64 rate_hz;
+	wait_queue_entry_t efd_wait;
+	wait_queue_head_t *efd_wqh;
+	atomic_t efd_reads;
+	int efd_reads_seen;
+	bool efd_signalled;
 };
 
 enum hwevent_waiter_state {
@@ -286,6 +314,8 @@ static atomic64_t hwevent_fired = ATOMIC64_INIT(0);
 static atomic64_t hwevent_cancelled = ATOMIC64_INIT(0);
 static atomic64_t hwevent_pending = ATOMIC64_INIT(0);
 static atomic64_t hwevent_lost = ATOMIC64_INIT(0);
+/* The summed rate of all periodic registrations, in Hz. */
+static atomic64_t hwevent_rate_hz = ATOMIC64_INIT(0);
 /* Number of the last firing, for hwevent_msg.seq. */
 static atomic64_t hwevent_seq = ATOMIC64_INIT(0);
 
@@ -295,6 +325,9 @@ static atomic64_t hwevent_seq = ATOMIC64_INIT(0);
 
 static unsigned int max_pending = 1024;
 static unsigned int queue_len = 64;
+/* One registration at the shortest period, per file; ten for the device. */
+static unsigned int max_file_rate_hz = 100000;
+static unsigned int max_device_rate_hz = 1000000;
 
 static int max_pending_set(const char *val, const struct kernel_param *kp)
 {
@@ -333,6 +366,27 @@ static const struct kernel_param_ops queue_len_ops = {
 module_param_cb(queue_len, &queue_len_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len,
 		 "Records in the event queue of a file opened from now on (a power of 2, 2-65536, default 64)");
+
+static int rate_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 1000000000);
+}
+
+static const struct kernel_param_ops rate_ops = {
+	.set = rate_set,
+	.get = param_get_uint,
+};
+
+/*
+ * The rate budgets: what the periodic registrations of one file, and of
+ * the whole device, may together ask of the CPU, in firings per second.
+ */
+module_param_cb(max_file_rate_hz, &rate_ops, &max_file_rate_hz, 0644);
+MODULE_PARM_DESC(max_file_rate_hz,
+		 "Summed rate of one open file's periodic registrations, in Hz (1-1000000000, default 100000)");
+module_param_cb(max_device_rate_hz, &rate_ops, &max_device_rate_hz, 0644);
+MODULE_PARM_DESC(max_device_rate_hz,
+		 "Summed rate of all periodic registrations, in Hz (1-1000000000, default 1000000)");
 
 #if !HWEVENT_URING_CANCELABLE
 /*
@@ -375,6 +429,8 @@ static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 				   struct hwevent_reg *reg);
 static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status);
 static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark);
+static void __hwevent_reg_rearm(struct hwevent_file *hf,
+				struct hwevent_reg *reg);
 #if !HWEVENT_URING_CANCELABLE
 static enum hrtimer_restart hwevent_deadline_fn(struct hrtimer *timer);
 #endif
@@ -389,6 +445,21 @@ static void hwevent_reap_work(struct work_struct *work)
 					       struct hwevent_file, reap_work);
 
 	hwevent_reg_free_all(hf, HWEVENT_MARK_DONE);
+}
+
+/* Restart the stalled EVENTFD registrations whose eventfd was read. */
+static void hwevent_rearm_work(struct work_struct *work)
+{
+	struct hwevent_file *hf = container_of(work, struct hwevent_file,
+					       rearm_work);
+	struct hwevent_reg *reg, *tmp;
+
+	xa_lock_bh(&hf->regs);
+	list_for_each_entry_safe(reg, tmp, &hf->stalled, stall_node)
+		if (reg->type == HWEVENT_TYPE_EVENTFD &&
+		    atomic_read(&reg->efd_reads) != reg->efd_reads_seen)
+			__hwevent_reg_rearm(hf, reg);
+	xa_unlock_bh(&hf->regs);
 }
 
 static int hwevent_open(struct inode *inode, struct file *file)
@@ -415,6 +486,8 @@ static int hwevent_open(struct inode *inode, struct file *file)
 	xa_init_flags(&hf->regs,
 		      XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH | XA_FLAGS_ACCOUNT);
 	atomic_set(&hf->nr_waits, 0);
+	INIT_LIST_HEAD(&hf->stalled);
+	INIT_WORK(&hf->rearm_work, hwevent_rearm_work);
 	INIT_DELAYED_WORK(&hf->reap_work, hwevent_reap_work);
 	INIT_LIST_HEAD(&hf->uring_waiters);
 	INIT_LIST_HEAD(&hf->parked);
@@ -509,6 +582,9 @@ static void __hwevent_waiter_queue(struct hwevent_file *hf,
 	w->reg_id = reg->id;
 	w->state = HWEVENT_WAITER_QUEUED;
 	list_add_tail(&w->node, &reg->waiters);
+	/* Stopped for want of a request: here is one. */
+	if (reg->stalled)
+		__hwevent_reg_rearm(hf, reg);
 	if (!w->is_uring)
 		return;
 	list_add_tail(&w->file_node, &hf->uring_waiters);
@@ -519,25 +595,107 @@ static void __hwevent_waiter_queue(struct hwevent_file *hf,
 #endif
 }
 
-/* Take one slot under the file's limit, before anything is allocated. */
-static int hwevent_reserve(struct hwevent_file *hf)
+/* The rate a registration of period @period_ns takes of the budgets. */
+static u64 hwevent_rate_hz_of(u64 period_ns)
+{
+	return period_ns ? DIV_ROUND_UP_ULL(NSEC_PER_SEC, period_ns) : 0;
+}
+
+/*
+ * Take one slot under the file's limit and @rate_hz of the file's and the
+ * device's rate budgets, before anything is allocated.
+ */
+static int hwevent_reserve(struct hwevent_file *hf, u64 rate_hz)
 {
 	int ret = 0;
 
 	xa_lock_bh(&hf->regs);
-	if (hf->nr_pending >= READ_ONCE(max_pending))
+	if (hf->nr_pending >= READ_ONCE(max_pending)) {
 		ret = -ENOSPC;
-	else
+	} else if (hf->rate_hz + rate_hz > READ_ONCE(max_file_rate_hz)) {
+		ret = -EBUSY;
+	} else if (atomic64_add_return(rate_hz, &hwevent_rate_hz) >
+		   READ_ONCE(max_device_rate_hz)) {
+		atomic64_sub(rate_hz, &hwevent_rate_hz);
+		ret = -EBUSY;
+	} else {
 		hf->nr_pending++;
+		hf->rate_hz += rate_hz;
+	}
 	xa_unlock_bh(&hf->regs);
 	return ret;
 }
 
-static void hwevent_unreserve(struct hwevent_file *hf)
+static void hwevent_unreserve(struct hwevent_file *hf, u64 rate_hz)
 {
 	xa_lock_bh(&hf->regs);
 	hf->nr_pending--;
+	hf->rate_hz -= rate_hz;
 	xa_unlock_bh(&hf->regs);
+	atomic64_sub(rate_hz, &hwevent_rate_hz);
+}
+
+/*
+ * A periodic eventfd registration's entry on the eventfd's wait queue: a
+ * read of the eventfd wakes it with EPOLLOUT, which tells a stalled
+ * registration that its consumer consumes again.  Any context, under the
+ * eventfd's own lock: only atomics here, the restart is @rearm_work's.
+ */
+static int hwevent_efd_wake(wait_queue_entry_t *wait, unsigned int mode,
+			    int sync, void *key)
+{
+	struct hwevent_reg *reg = container_of(wait, struct hwevent_reg,
+					       efd_wait);
+
+	if (key_to_poll(key) & EPOLLOUT) {
+		atomic_inc(&reg->efd_reads);
+		if (READ_ONCE(reg->stalled))
+			queue_work(system_wq, &reg->hf->rearm_work);
+	}
+	return 0;
+}
+
+struct hwevent_efd_table {
+	poll_table pt;
+	struct hwevent_reg *reg;
+};
+
+static void hwevent_efd_queue(struct file *file, wait_queue_head_t *wqh,
+			      poll_table *pt)
+{
+	struct hwevent_reg *reg = container_of(pt, struct hwevent_efd_table,
+					       pt)->reg;
+
+	reg->efd_wqh = wqh;
+	add_wait_queue(wqh, &reg->efd_wait);
+}
+
+/*
+ * Take a reference to the caller's eventfd @fd, in its own context and
+ * descriptor table; a periodic registration also joins its wait queue.
+ */
+static int hwevent_efd_get(struct hwevent_reg *reg, int fd)
+{
+	struct hwevent_efd_table table = { .reg = reg };
+	struct file *file;
+
+	if (!reg->period_ns) {
+		reg->efd = eventfd_ctx_fdget(fd);
+		return PTR_ERR_OR_ZERO(reg->efd);
+	}
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	reg->efd = eventfd_ctx_fileget(file);
+	if (IS_ERR(reg->efd)) {
+		fput(file);
+		return PTR_ERR(reg->efd);
+	}
+	init_waitqueue_func_entry(&reg->efd_wait, hwevent_efd_wake);
+	init_poll_funcptr(&table.pt, hwevent_efd_queue);
+	vfs_poll(file, &table.pt);
+	fput(file);
+	return 0;
 }
 
 /* Create the registration @arg asks for: allocated, not yet visible. */
@@ -554,16 +712,16 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 	hwevent_hrtimer_setup(&reg->timer, hwevent_timer_fn, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_REL_SOFT);
 	INIT_LIST_HEAD(&reg->waiters);
+	INIT_LIST_HEAD(&reg->stall_node);
 	reg->hf = hf;
 	reg->cookie = arg->cookie;
 	reg->period_ns = arg->period_ns;
+	reg->rate_hz = hwevent_rate_hz_of(arg->period_ns);
 	reg->type = arg->type;
 
 	if (arg->type == HWEVENT_TYPE_EVENTFD) {
-		/* Resolved in the caller's context, in its descriptor table. */
-		reg->efd = eventfd_ctx_fdget(arg->eventfd);
-		if (IS_ERR(reg->efd)) {
-			ret = PTR_ERR(reg->efd);
+		ret = hwevent_efd_get(reg, arg->eventfd);
+		if (ret) {
 			kmem_cache_free(hwevent_reg_cache, reg);
 			return ERR_PTR(ret);
 		}
@@ -573,6 +731,9 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 
 static void hwevent_reg_destroy(struct hwevent_reg *reg)
 {
+	/* No wake-up runs on it once it is off the wait queue. */
+	if (reg->efd_wqh)
+		remove_wait_queue(reg->efd_wqh, &reg->efd_wait);
 	if (reg->efd)
 		eventfd_ctx_put(reg->efd);
 	kmem_cache_free(hwevent_reg_cache, reg);
@@ -876,7 +1037,7 @@ static int hwevent_register(struct hwevent_file *hf,
 	if (ioucmd && arg.due_ns > hwevent_uring_timeout_ns())
 		return -ERANGE;
 #endif
-	ret = hwevent_reserve(hf);
+	ret = hwevent_reserve(hf, hwevent_rate_hz_of(arg.period_ns));
 	if (ret)
 		return ret;
 	/*
@@ -926,7 +1087,7 @@ err_waiter:
 	if (w)
 		hwevent_waiter_free(w);
 err_unreserve:
-	hwevent_unreserve(hf);
+	hwevent_unreserve(hf, hwevent_rate_hz_of(arg.period_ns));
 	return ret;
 }
 
@@ -1025,18 +1186,78 @@ static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uar
  * Append @msg to @hf's queue, or count it lost; under the file lock.  The
  * loss since the last record queued rides on the next one, and if none
  * comes, a marker reports it when the queue drains (hwevent_read()).
+ * Returns false if it was lost.
  */
-static void hwevent_queue_put(struct hwevent_file *hf, struct hwevent_msg *msg)
+static bool hwevent_queue_put(struct hwevent_file *hf, struct hwevent_msg *msg)
 {
 	if (kfifo_is_full(&hf->queue)) {
 		hf->queue_lost++;
 		hf->queue_lost_ns = msg->fired_ns;
 		atomic64_inc(&hwevent_lost);
-		return;
+		return false;
 	}
 	msg->lost = hf->queue_lost;
 	hf->queue_lost = 0;
 	kfifo_put(&hf->queue, *msg);
+	return true;
+}
+
+/*
+ * Count @missed periods of @reg, which it did not fire while stalled, as
+ * if it had: each would have found no request, found the queue full, or
+ * added one to the eventfd.  Under the file lock.
+ */
+static void __hwevent_reg_count_missed(struct hwevent_file *hf,
+				       struct hwevent_reg *reg, u64 missed)
+{
+	switch (reg->type) {
+	case HWEVENT_TYPE_REQUEST:
+		reg->lost += missed;
+		atomic64_add(missed, &hwevent_lost);
+		break;
+	case HWEVENT_TYPE_QUEUE:
+		hf->queue_lost += missed;
+		atomic64_add(missed, &hwevent_lost);
+		break;
+	case HWEVENT_TYPE_EVENTFD:
+		/* The timer is stopped: the callback does not touch it now. */
+		reg->efd_debt += missed;
+		break;
+	}
+}
+
+/*
+ * Stop a periodic registration whose consumer does not consume, as a
+ * timerfd stops until it is read: its firing found no request, a full
+ * queue, or an eventfd unread since the last one.  Under the file lock,
+ * in the callback, which then does not restart the timer.
+ */
+static void __hwevent_reg_stall(struct hwevent_file *hf,
+				struct hwevent_reg *reg)
+{
+	WRITE_ONCE(reg->stalled, true);
+	if (reg->type != HWEVENT_TYPE_REQUEST)
+		list_add_tail(&reg->stall_node, &hf->stalled);
+}
+
+/*
+ * Restart a stalled registration, its consumer being back, under the file
+ * lock: the periods it missed are counted, and it fires again on its
+ * phase.  An owner sets done before it stops the timer, so a registration
+ * that is not done may be restarted.
+ */
+static void __hwevent_reg_rearm(struct hwevent_file *hf,
+				struct hwevent_reg *reg)
+{
+	u64 missed;
+
+	if (!reg->stalled || reg->done)
+		return;
+	WRITE_ONCE(reg->stalled, false);
+	list_del_init(&reg->stall_node);
+	missed = hrtimer_forward_now(&reg->timer, ns_to_ktime(reg->period_ns));
+	__hwevent_reg_count_missed(hf, reg, missed);
+	hrtimer_start_expires(&reg->timer, HRTIMER_MODE_ABS_SOFT);
 }
 
 /* Claim the queued request @w, under the file lock: it is ours to complete. */
@@ -1074,7 +1295,8 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 		.id = reg->id,
 		.type = reg->type,
 	};
-	bool last = !reg->period_ns;
+	bool last = !reg->period_ns, stall = false;
+	int efd_reads;
 	u64 periods = 1;
 
 	/* More than one period elapsed if the callback itself ran late. */
@@ -1111,14 +1333,25 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 		} else {
 			reg->lost++;
 			atomic64_inc(&hwevent_lost);
+			stall = !last;
 		}
 		break;
 	case HWEVENT_TYPE_QUEUE:
 		hf->queue_lost += periods - 1;
 		atomic64_add(periods - 1, &hwevent_lost);
-		hwevent_queue_put(hf, &msg);
+		stall = !hwevent_queue_put(hf, &msg) && !last;
+		break;
+	case HWEVENT_TYPE_EVENTFD:
+		/* Sampled before this signal: a read after it counts. */
+		efd_reads = atomic_read(&reg->efd_reads);
+		stall = !last && reg->efd_signalled &&
+			efd_reads == reg->efd_reads_seen;
+		reg->efd_reads_seen = efd_reads;
+		reg->efd_signalled = true;
 		break;
 	}
+	if (stall)
+		__hwevent_reg_stall(hf, reg);
 	xa_unlock(&hf->regs);
 
 	switch (reg->type) {
@@ -1142,7 +1375,7 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 	trace_hwevent_fire(reg->id, reg->type, msg.seq, periods);
 
 	if (!last)
-		return HRTIMER_RESTART;
+		return stall ? HRTIMER_NORESTART : HRTIMER_RESTART;
 	schedule_delayed_work(&hf->reap_work, 1);
 	return HRTIMER_NORESTART;
 }
@@ -1267,7 +1500,16 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 		__hwevent_waiter_claim(w);
 		list_add_tail(&w->node, &claimed);
 	}
+	if (reg->stalled) {
+		/* What it missed up to now counts, as if it had run. */
+		list_del_init(&reg->stall_node);
+		__hwevent_reg_count_missed(hf, reg,
+					   hrtimer_forward_now(&reg->timer,
+							       ns_to_ktime(reg->period_ns)));
+	}
+	hf->rate_hz -= reg->rate_hz;
 	xa_unlock_bh(&hf->regs);
+	atomic64_sub(reg->rate_hz, &hwevent_rate_hz);
 	hwevent_waiters_complete(&claimed, status);
 
 	if (reg->efd) {
@@ -1505,6 +1747,20 @@ static void hwevent_queue_unreport(struct hwevent_file *hf, u64 lost)
 	xa_unlock_bh(&hf->regs);
 }
 
+/* A reader made room: restart the QUEUE registrations a full queue stalled. */
+static void hwevent_queue_rearm(struct hwevent_file *hf)
+{
+	struct hwevent_reg *reg, *tmp;
+
+	if (list_empty_careful(&hf->stalled))
+		return;
+	xa_lock_bh(&hf->regs);
+	list_for_each_entry_safe(reg, tmp, &hf->stalled, stall_node)
+		if (reg->type == HWEVENT_TYPE_QUEUE)
+			__hwevent_reg_rearm(hf, reg);
+	xa_unlock_bh(&hf->regs);
+}
+
 /* Whether a reader finds something: a record, or a loss to report. */
 static bool hwevent_readable(struct hwevent_file *hf)
 {
@@ -1553,8 +1809,10 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 		}
 		mutex_unlock(&hf->read_lock);
 
-		if (done)
+		if (done) {
+			hwevent_queue_rearm(hf);
 			return done;
+		}
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		ret = wait_event_interruptible(hf->read_wq, hwevent_readable(hf));
@@ -1596,6 +1854,8 @@ static int hwevent_release(struct inode *inode, struct file *file)
 	/* Fails the parked requests still queued, and stops every timer. */
 	hwevent_reg_free_all(hf, XA_PRESENT);
 	cancel_delayed_work_sync(&hf->reap_work);
+	/* Queued by eventfd wake-ups, which stopped with the registrations. */
+	cancel_work_sync(&hf->rearm_work);
 	list_for_each_entry_safe(w, tmp, &parked, file_node)
 		hwevent_waiter_free(w);
 	WARN_ON_ONCE(hf->nr_pending);
@@ -1639,6 +1899,7 @@ HWEVENT_COUNTER_ATTR(fired);
 HWEVENT_COUNTER_ATTR(cancelled);
 HWEVENT_COUNTER_ATTR(pending);
 HWEVENT_COUNTER_ATTR(lost);
+HWEVENT_COUNTER_ATTR(rate_hz);
 
 static struct attribute *hwevent_counter_attrs[] = {
 	&dev_attr_registered.attr,
@@ -1646,6 +1907,7 @@ static struct attribute *hwevent_counter_attrs[] = {
 	&dev_attr_cancelled.attr,
 	&dev_attr_pending.attr,
 	&dev_attr_lost.attr,
+	&dev_attr_rate_hz.attr,
 	NULL
 };
 

@@ -51,8 +51,10 @@ enum hwevent_type {
 #define HWEVENT_DUE_MIN_NS	1ULL
 #define HWEVENT_DUE_MAX_NS	(24ULL * 60 * 60 * 1000000000ULL)
 /*
- * Bounds of a non-zero &hwevent_register.period_ns.  The lower one keeps a
- * periodic timer from flooding a CPU with softirq work.
+ * Bounds of a non-zero &hwevent_register.period_ns.  What periodic
+ * registrations may ask of the CPU together is bounded too, per open file
+ * and for the device (module parameters max_file_rate_hz and
+ * max_device_rate_hz, in firings per second; EBUSY beyond).
  */
 #define HWEVENT_PERIOD_MIN_NS	10000ULL
 #define HWEVENT_PERIOD_MAX_NS	HWEVENT_DUE_MAX_NS
@@ -125,7 +127,13 @@ struct hwevent_msg {
  *	falls behind, an eventfd counts every period, a queue drops records
  *	and reports them in &hwevent_msg.lost, and a REQUEST registration
  *	completes one pending request per firing and counts the firings that
- *	found none in &hwevent_msg.lost.
+ *	found none in &hwevent_msg.lost.  As a timerfd, the timer does not
+ *	run while the application does not consume: from the firing that
+ *	finds the queue full, no request pending, or the eventfd not read
+ *	since the previous firing, until the application reads the queue,
+ *	makes a request, or reads the eventfd.  The periods missed meanwhile
+ *	are counted then, exactly: in the next &hwevent_msg.lost, or added
+ *	to the eventfd.
  * @reserved: must be 0.
  * @id: out: the registration's id, unique among the registrations made
  *	through this open file, never 0.
@@ -156,7 +164,11 @@ struct hwevent_register {
  * or a descriptor that is not an eventfd; EBADF for a bad eventfd
  * descriptor; ENOSPC when the open file already has the maximum number of
  * pending registrations (module parameter max_pending), decided before
- * anything is allocated; EFAULT for a bad pointer; ENOMEM.
+ * anything is allocated; EBUSY when a periodic registration would take
+ * the summed rate of the file's periodic registrations above
+ * max_file_rate_hz, or of the device's above max_device_rate_hz (the rate
+ * of one is 1 s / @period_ns, rounded up); EFAULT for a bad pointer;
+ * ENOMEM.
  *
  * HWEVENT_TYPE_REQUEST also returns ECANCELED when HWEVENT_IOC_CANCEL
  * cancelled it, and EINTR when a signal handler ran during the wait (if
