@@ -83,6 +83,7 @@ extern const struct hwt_suite hwt_suite_uring;
 extern const struct hwt_suite hwt_suite_stress;
 extern const struct hwt_suite hwt_suite_restart;
 extern const struct hwt_suite hwt_suite_uring_life;
+extern const struct hwt_suite hwt_suite_budget;
 /* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
 extern const struct hwt_suite hwt_suite_fault;
 

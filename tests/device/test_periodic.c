@@ -597,7 +597,12 @@ static void *hail_fn(void *arg)
 START_TEST(periodic_race_wait_vs_signal)
 {
 	enum { N = 2000 };
-	const uint64_t period = 20 * NS_PER_US;
+	/*
+	 * Long enough that a WAIT spends most of its time asleep: the timer
+	 * stops between WAITs (no request, no firing) and restarts on its
+	 * phase, so a WAIT sleeps half a period on average.
+	 */
+	const uint64_t period = 200 * NS_PER_US;
 	struct hwevent_counters c0, c1;
 	struct hwevent_msg m;
 	struct hail h;

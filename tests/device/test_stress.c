@@ -55,7 +55,8 @@ struct stress_res {
 	uint64_t cancelled_seen;	/* single-shot cancels seen */
 	uint64_t waits;
 	uint64_t periodic_records;
-	uint64_t enospc;
+	uint64_t enospc;		/* refused: max_pending */
+	uint64_t ebusy;			/* refused: a rate budget */
 	uint64_t ops;
 	uint64_t reopens;
 	uint64_t eintr;			/* see below */
@@ -127,6 +128,11 @@ static bool accepted(struct worker *w, int ret, const char *what)
 		w->res->enospc++;
 		return false;
 	}
+	/* Workers sharing a file can ask more than its rate budget. */
+	if (ret == -EBUSY) {
+		w->res->ebusy++;
+		return false;
+	}
 	if (ret) {
 		wfail(w, what, ret);
 		return false;
@@ -178,6 +184,8 @@ static void reap_one(struct worker *w, struct io_uring_cqe *cqe)
 		w->res->cancelled_seen++;
 	} else if (res == -ENOSPC) {
 		w->res->enospc++;
+	} else if (res == -EBUSY) {
+		w->res->ebusy++;
 	} else {
 		wfail(w, "io_uring request", res);
 	}
@@ -582,6 +590,7 @@ START_TEST(stress_all_models_threads_and_processes)
 		sum.waits += res[i].waits;
 		sum.periodic_records += res[i].periodic_records;
 		sum.enospc += res[i].enospc;
+		sum.ebusy += res[i].ebusy;
 		sum.ops += res[i].ops;
 		sum.reopens += res[i].reopens;
 		sum.eintr += res[i].eintr;
@@ -594,12 +603,13 @@ START_TEST(stress_all_models_threads_and_processes)
 	hwt_diag("%d workers, %" PRIu64 " ops: %" PRIu64 " registrations (%"
 		 PRIu64 " periodic), %" PRIu64 " single-shot firings seen, %"
 		 PRIu64 " cancels seen, %" PRIu64 " waits, %" PRIu64 " periodic "
-		 "records, %" PRIu64 " ENOSPC, %" PRIu64 " reopens; counters: "
+		 "records, %" PRIu64 " ENOSPC, %" PRIu64 " EBUSY, %" PRIu64
+		 " reopens; counters: "
 		 "+%" PRIu64 " registered, +%" PRIu64 " fired, +%" PRIu64
 		 " cancelled, +%" PRIu64 " lost", STRESS_WORKERS, sum.ops,
 		 sum.accepted, sum.accepted_periodic, sum.fired_seen,
 		 sum.cancelled_seen, sum.waits, sum.periodic_records, sum.enospc,
-		 sum.reopens, dreg, c1.fired - c0.fired, dcanc,
+		 sum.ebusy, sum.reopens, dreg, c1.fired - c0.fired, dcanc,
 		 c1.lost - c0.lost);
 	if (sum.eintr)
 		hwt_diag("%" PRIu64 " spurious EINTR from synchronous calls "

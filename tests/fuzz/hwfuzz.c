@@ -478,7 +478,8 @@ static void do_register(bool mutate)
 			       r.eventfd, strerror(err));
 		return;
 	}
-	if (err && err != ENOSPC && err != EINTR && err != ECANCELED &&
+	if (err && err != ENOSPC && err != EBUSY && err != EINTR &&
+	    err != ECANCELED &&
 	    err != ENOMEM && !(r.type == HWEVENT_TYPE_EVENTFD && err == EBADF)) {
 		report("valid REGISTER type %u due %" PRIu64 " period %" PRIu64
 		       ": %s", r.type, r.due_ns, r.period_ns, strerror(err));
@@ -702,6 +703,7 @@ static void reap_cqes(void)
 				report("uring bad cmd_op/reserved: res %d", res);
 		} else if (res > 0 || (res < 0 && res != -ENOENT && res != -EINVAL &&
 				res != -ECANCELED && res != -ENOSPC &&
+				res != -EBUSY && res != -ERANGE && res != -ETIME &&
 				res != -EFAULT && res != -EBADF && res != -EINTR &&
 				res != -ENOMEM && res != -EAGAIN))
 			report("uring %s: res %d", u->is_wait ? "WAIT" : "REGISTER",
