@@ -3,9 +3,11 @@
 # Debian's kernel, whose root is the host's root, read-only over virtio-9p.
 #
 #   vm/run-in-vm.sh [--timeout SEC] [--mem MB] [--append 'KERNEL ARGS']
-#                   [--out DIR] [--kernel BZIMAGE] -- CMD [ARG...]
+#                   [--out DIR] [--kernel BZIMAGE] [--kroot DIR] -- CMD [ARG...]
 #
-# The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER), or with --kernel
+# The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER); with --kroot DIR
+# it is HWEVENT_KVER's image unpacked in DIR (DIR/boot/vmlinuz-KVER, its
+# modules in DIR/lib/modules/KVER: scripts/kernel-lines.sh); or with --kernel
 # one that has virtio-9p built in and no modules of its own to load (the
 # debug kernel of vm/debug-kernel.sh).
 #
@@ -34,7 +36,7 @@ die() {
 	exit 125
 }
 
-timeout_s=900 mem=1024 append="" out="" kernel=""
+timeout_s=900 mem=1024 append="" out="" kernel="" kroot=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=${2:?}; shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--append) append=${2?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--kernel) kernel=${2:?}; shift 2 ;;
+	--kroot) kroot=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -61,6 +64,11 @@ esac
 if [ -n "$kernel" ]; then
 	[ -r "$kernel" ] || die "cannot read $kernel"
 	initrd=$("$here/mkinitramfs.sh" --builtin)
+elif [ -n "$kroot" ]; then
+	kv=${HWEVENT_KVER:?--kroot needs HWEVENT_KVER}
+	kernel=$kroot/boot/vmlinuz-$kv
+	[ -r "$kernel" ] || die "cannot read $kernel"
+	initrd=$("$here/mkinitramfs.sh" --root "$kroot" "$kv")
 else
 	kv=$("$repo/scripts/kver.sh")
 	kernel=/boot/vmlinuz-$kv
