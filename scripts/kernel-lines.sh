@@ -68,6 +68,12 @@ unpack() {
 	for debs in "$tmp"/*.deb; do
 		dpkg-deb -x "$debs" "$d"
 	done
+	# Debian 13's are merged-/usr, with the image beside the modules.
+	[ -e "$d/lib" ] || ln -s usr/lib "$d/lib"
+	if [ ! -e "$d/boot/vmlinuz-$kv" ] && [ -e "$d/lib/modules/$kv/vmlinuz" ]; then
+		mkdir -p "$d/boot"
+		ln -s "../lib/modules/$kv/vmlinuz" "$d/boot/vmlinuz-$kv"
+	fi
 	[ -r "$d/boot/vmlinuz-$kv" ] || die "no boot/vmlinuz-$kv in linux-image-$kv"
 	[ -d "$d/lib/modules/$kv" ] || die "no lib/modules/$kv in linux-image-$kv"
 	# The packages leave modules.dep to their postinst: make it here.
@@ -92,7 +98,8 @@ broot="" kroot=""
 case $line in
 6.1)
 	"$here/install-deps.sh" linux-image-amd64 linux-headers-amd64 >&2 || die "cannot install 6.1"
-	kver=$(HWEVENT_KVER="" "$here/kver.sh")
+	kver=$(printf '%s\n' /lib/modules/6.1.0-*-amd64/build | sed -n 's|^/lib/modules/\(6\.1\.0-[0-9]*-amd64\)/build$|\1|p' | sort -V | tail -1)
+	[ -e "/boot/vmlinuz-$kver" ] || die "no Linux 6.1 image and headers installed"
 	;;
 6.12 | 6.12-rt)
 	fl=amd64
