@@ -108,10 +108,12 @@ printf '%s\n' "$repo" >"$out/vm-repo"
 # panic=-1 turns a panic into a reboot, which ends qemu.  slub_debug=FZPU:
 # sanity checks, red zones, poisoning, owner tracking.  q35, not pc: its
 # PCI interrupt routing does not cost 2 s of ACPI per device under TCG.
+# HWEVENT_TCG_THREAD=single: one TCG thread for both vCPUs (see
+# scripts/kernel-suite.sh: 7.x's boot-time text patching).
 # -cpu max: SMEP/SMAP, so stray user-pointer accesses fault.
 cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 slub_debug=FZPU $append"
 # shellcheck disable=SC2054 # the commas are qemu's
-qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=${HWEVENT_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -monitor none -serial stdio
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
