@@ -13,7 +13,13 @@
 #       allocation of the driver failed in turn through fail-nth) and a
 #       kmemleak scan (HWEVENT_DEBUG_KERNEL=1, see tests/guest-suite.sh).
 #
-# (scripts/rt-suite.sh and scripts/debug-suite.sh are these two.)  PATTERNs
+#   scripts/kernel-suite.sh LINE [PATTERN...]
+#       a kernel line of scripts/kernel-lines.sh (6.1, 6.12, 6.12-rt, 7,
+#       7-rt): its headers installed (7.x: in the Debian 13 root of
+#       scripts/trixie-root.sh, where its module is built), its image
+#       installed or unpacked from its .debs.
+#
+# (scripts/rt-suite.sh and scripts/debug-suite.sh are rt and debug.)  PATTERNs
 # select tests, as for tests/guest-suite.sh.  Steps:
 # 1. installs the kernel (rt: the packages; debug: builds it);
 # 2. builds the module for it in a scratch copy of its source
@@ -42,8 +48,20 @@ bail() {
 start=$(date +%s)
 # The base packages (headers, qemu, ...); progress to stderr, stdout is TAP.
 scripts/install-deps.sh >&2 || bail "cannot install the packages (scripts/install-deps.sh)"
-vm_args=() env_args=()
+vm_args=() env_args=() broot=""
 case $kind in
+6.1 | 6.12 | 6.12-rt | 7 | 7-rt)
+	vars=$(scripts/kernel-lines.sh prepare "$kind") || bail "cannot prepare the $kind line"
+	kver="" kdir="" kroot=""
+	eval "$vars"
+	kv=$kver
+	[ -z "$kroot" ] || vm_args=(--kroot "$kroot")
+	env_args=(HWEVENT_KVER="$kv")
+	# 7.3.4 oopsed at boot (int3 in sched_clock_tick, text patching)
+	# under multi-threaded TCG; one TCG thread boots it.
+	case $kind in 7*) env_args+=(HWEVENT_TCG_THREAD=single) ;; esac
+	timeout_s=${HWEVENT_VM_TIMEOUT:-900}
+	;;
 rt)
 	scripts/install-deps.sh linux-image-rt-amd64 linux-headers-rt-amd64 >&2 ||
 		bail "cannot install the PREEMPT_RT kernel"
@@ -64,7 +82,7 @@ debug)
 	timeout_s=${HWEVENT_VM_TIMEOUT:-2400}
 	;;
 *)
-	echo "usage: scripts/kernel-suite.sh rt|debug [PATTERN...]" >&2
+	echo "usage: scripts/kernel-suite.sh rt|debug|LINE [PATTERN...]" >&2
 	exit 2
 	;;
 esac
@@ -75,7 +93,7 @@ make -j2 build/san/event build/san/test_device >&2 ||
 	bail "make build/san/event build/san/test_device failed"
 dest=$PWD/build/$kind
 rm -f "$dest/event"
-scripts/module-copy.sh "$kdir" "$dest" || bail "building the module for $kv failed"
+scripts/module-copy.sh "$kdir" "$dest" ${broot:+"$broot"} || bail "building the module for $kv failed"
 cp build/san/event "$dest/event"
 built=$(date +%s)
 

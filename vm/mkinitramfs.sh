@@ -1,7 +1,9 @@
 #!/bin/bash
 # Build the test VM's initramfs for kernel KVER (default: scripts/kver.sh),
 # if not built yet, and print its path.
-#   Usage: vm/mkinitramfs.sh [KVER]
+#   Usage: vm/mkinitramfs.sh [--root DIR] [KVER]
+#          (--root: the kernel's modules are in DIR/lib/modules/KVER, an
+#          image unpacked by scripts/kernel-lines.sh, not the host's)
 #          vm/mkinitramfs.sh --builtin   (no modules: for a kernel with
 #                                         virtio-9p built in)
 #
@@ -15,7 +17,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$("$here/../scripts/cachedir.sh")/vm
 busybox=/bin/busybox
 
-mods=()
+mods=() mroot=/
+if [ "${1-}" = --root ]; then
+	mroot=${2:?}
+	shift 2
+fi
 if [ "${1-}" = --builtin ]; then
 	kv=builtin
 else
@@ -23,9 +29,14 @@ else
 	# The insmod lines of modprobe, in order, without duplicates
 	# (modprobe takes one module per call: more would be parameters).
 	mapfile -t mods < <(for m in 9p 9pnet_virtio virtio_pci; do
-		modprobe -S "$kv" --show-depends "$m"
+		modprobe -d "$mroot" -S "$kv" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-	[ ${#mods[@]} -gt 0 ] || { echo "mkinitramfs: no modules found for $kv" >&2; exit 1; }
+	# All of them built in is fine; none found at all is not.
+	if [ ${#mods[@]} -eq 0 ] &&
+		! modprobe -d "$mroot" -S "$kv" --show-depends 9p | grep -q '^builtin '; then
+		echo "mkinitramfs: no modules found for $kv" >&2
+		exit 1
+	fi
 fi
 
 hash=$(cat "$0" "$here/init" "$busybox" "${mods[@]}" |
@@ -45,9 +56,17 @@ mkdir -p "$root"/{bin,dev,proc,sys,out,newroot,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
 touch "$root/lib/modules/load-order"
+# Compressed modules (Debian 13's .ko.xz, others' .ko.zst) go in
+# decompressed: busybox insmod takes a plain ELF module.
 for m in "${mods[@]}"; do
-	cp "$m" "$root/lib/modules/"
-	basename "$m" >>"$root/lib/modules/load-order"
+	b=$(basename "$m")
+	case $m in
+	*.ko.xz) b=${b%.xz}; xz -dc "$m" >"$root/lib/modules/$b" ;;
+	*.ko.zst) b=${b%.zst}; zstd -qdc "$m" >"$root/lib/modules/$b" ;;
+	*.ko.gz) b=${b%.gz}; gzip -dc "$m" >"$root/lib/modules/$b" ;;
+	*) cp "$m" "$root/lib/modules/" ;;
+	esac
+	echo "$b" >>"$root/lib/modules/load-order"
 done
 # No /dev/console needed: the kernel's built-in initramfs has one.
 (cd "$root" && find . | LC_ALL=C sort |

@@ -3,9 +3,11 @@
 # Debian's kernel, whose root is the host's root, read-only over virtio-9p.
 #
 #   vm/run-in-vm.sh [--timeout SEC] [--mem MB] [--append 'KERNEL ARGS']
-#                   [--out DIR] [--kernel BZIMAGE] -- CMD [ARG...]
+#                   [--out DIR] [--kernel BZIMAGE] [--kroot DIR] -- CMD [ARG...]
 #
-# The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER), or with --kernel
+# The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER); with --kroot DIR
+# it is HWEVENT_KVER's image unpacked in DIR (DIR/boot/vmlinuz-KVER, its
+# modules in DIR/lib/modules/KVER: scripts/kernel-lines.sh); or with --kernel
 # one that has virtio-9p built in and no modules of its own to load (the
 # debug kernel of vm/debug-kernel.sh).
 #
@@ -34,7 +36,7 @@ die() {
 	exit 125
 }
 
-timeout_s=900 mem=1024 append="" out="" kernel=""
+timeout_s=900 mem=1024 append="" out="" kernel="" kroot=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=${2:?}; shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--append) append=${2?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--kernel) kernel=${2:?}; shift 2 ;;
+	--kroot) kroot=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -61,6 +64,11 @@ esac
 if [ -n "$kernel" ]; then
 	[ -r "$kernel" ] || die "cannot read $kernel"
 	initrd=$("$here/mkinitramfs.sh" --builtin)
+elif [ -n "$kroot" ]; then
+	kv=${HWEVENT_KVER:?--kroot needs HWEVENT_KVER}
+	kernel=$kroot/boot/vmlinuz-$kv
+	[ -r "$kernel" ] || die "cannot read $kernel"
+	initrd=$("$here/mkinitramfs.sh" --root "$kroot" "$kv")
 else
 	kv=$("$repo/scripts/kver.sh")
 	kernel=/boot/vmlinuz-$kv
@@ -100,10 +108,12 @@ printf '%s\n' "$repo" >"$out/vm-repo"
 # panic=-1 turns a panic into a reboot, which ends qemu.  slub_debug=FZPU:
 # sanity checks, red zones, poisoning, owner tracking.  q35, not pc: its
 # PCI interrupt routing does not cost 2 s of ACPI per device under TCG.
+# HWEVENT_TCG_THREAD=single: one TCG thread for both vCPUs (see
+# scripts/kernel-suite.sh: 7.x's boot-time text patching).
 # -cpu max: SMEP/SMAP, so stray user-pointer accesses fault.
 cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 slub_debug=FZPU $append"
 # shellcheck disable=SC2054 # the commas are qemu's
-qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=${HWEVENT_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -monitor none -serial stdio
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
