@@ -13,7 +13,7 @@ B := build
 S := build/san
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi -Ilib
+CFLAGS += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude/uapi -Ilib -Icommon
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
@@ -21,9 +21,12 @@ CHECK_LIBS := $(shell pkg-config --libs check)
 URING_LIBS := $(shell pkg-config --libs liburing)
 LDLIBS := -lpthread $(URING_LIBS)
 
-HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h
+HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h \
+	common/parse.h
 LIB_SRC := lib/libhwevent.c
-APP_SRC := app/event.c
+# Shared by the Linux and Windows apps (and the tests); not installed.
+COMMON_SRC := common/parse.c
+APP_SRC := app/event.c $(COMMON_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h tests/common/*.h)
@@ -84,9 +87,9 @@ $(S)/event: $(APP_SRC) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(APP_SRC) $(LIB_SRC) $(LDLIBS)
 
 # The unit tests run the app: build it first.
-$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(HDRS) $(S)/event | $(S)
+$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(HDRS) $(S)/event | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) \
-		$(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
+		$(LIB_SRC) $(COMMON_SRC) $(CHECK_LIBS) $(LDLIBS)
 
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device \

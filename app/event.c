@@ -43,6 +43,7 @@
 
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
+#include "parse.h"
 
 #define EXIT_USAGE		2
 #define NSEC_PER_SEC		UINT64_C(1000000000)
@@ -213,26 +214,6 @@ bad_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* A positive decimal number, without the blanks and signs strtoull takes. */
-static int parse_count(const char *s, uint64_t *val)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (!v)
-		return -EINVAL;
-	*val = v;
-	return 0;
-}
-
 static bool all_digits(const char *s)
 {
 	return *s && !s[strspn(s, "0123456789")];
@@ -241,7 +222,7 @@ static bool all_digits(const char *s)
 /* --period: seconds, within the driver's bounds. */
 static void parse_period(const char *s, uint64_t *ns)
 {
-	int ret = hwevent_parse_seconds(s, ns);
+	int ret = parse_seconds(s, ns);
 
 	if (ret == -EINVAL)
 		bad_usage("invalid period: '%s'", s);
@@ -303,7 +284,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		bad_usage(argc - optind < 2 ? "missing arguments" :
 			  "too many arguments");
 
-	ret = hwevent_parse_seconds(argv[optind], &o->due_ns);
+	ret = parse_seconds(argv[optind], &o->due_ns);
 	if (ret == -EINVAL)
 		bad_usage("invalid delay: '%s'", argv[optind]);
 	if (ret || o->due_ns < HWEVENT_DUE_MIN_NS ||
@@ -313,9 +294,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 	/* One digit, nothing else: "01" or " 1" are not types. */
 	type_arg = argv[optind + 1];
-	if (type_arg[0] < '0' || type_arg[0] > '0' + TYPE_MAX || type_arg[1])
+	if (parse_digit(type_arg, TYPE_MAX, &o->type))
 		bad_usage("invalid type: '%s' (0 to %d)", type_arg, TYPE_MAX);
-	o->type = type_arg[0] - '0';
 
 	if (inflight && o->type != TYPE_URING)
 		bad_usage("--inflight applies to type %d only", TYPE_URING);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hwevent_parse_seconds(), the app's delay parser, and hwevent_now_ns().
+ * parse_seconds(), the app's delay parser, and hwevent_now_ns().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "libhwevent.h"
+#include "parse.h"
 #include "unit.h"
 
 #define SENTINEL	UINT64_C(0xdeadbeefcafef00d)
@@ -61,7 +62,7 @@ static const char *const too_big[] = {
 START_TEST(test_valid)
 {
 	uint64_t ns = SENTINEL;
-	int ret = hwevent_parse_seconds(valid[_i].s, &ns);
+	int ret = parse_seconds(valid[_i].s, &ns);
 
 	ck_assert_msg(ret == 0, "'%s': %d", valid[_i].s, ret);
 	ck_assert_msg(ns == valid[_i].ns, "'%s': %" PRIu64 " != %" PRIu64,
@@ -72,7 +73,7 @@ END_TEST
 START_TEST(test_invalid)
 {
 	uint64_t ns = SENTINEL;
-	int ret = hwevent_parse_seconds(invalid[_i], &ns);
+	int ret = parse_seconds(invalid[_i], &ns);
 
 	ck_assert_msg(ret == -EINVAL, "'%s': %d, not -EINVAL", invalid[_i],
 		      ret);
@@ -84,7 +85,7 @@ END_TEST
 START_TEST(test_range)
 {
 	uint64_t ns = SENTINEL;
-	int ret = hwevent_parse_seconds(too_big[_i], &ns);
+	int ret = parse_seconds(too_big[_i], &ns);
 
 	ck_assert_msg(ret == -ERANGE, "'%s': %d, not -ERANGE", too_big[_i],
 		      ret);
@@ -97,9 +98,9 @@ START_TEST(test_fraction_digits)
 {
 	uint64_t ns = 0;
 
-	ck_assert_int_eq(hwevent_parse_seconds("3.123456789", &ns), 0);
+	ck_assert_int_eq(parse_seconds("3.123456789", &ns), 0);
 	ck_assert_uint_eq(ns, 3123456789);
-	ck_assert_int_eq(hwevent_parse_seconds("3.1234567891", &ns), -EINVAL);
+	ck_assert_int_eq(parse_seconds("3.1234567891", &ns), -EINVAL);
 	ck_assert_uint_eq(ns, 3123456789);
 }
 END_TEST
@@ -108,22 +109,22 @@ START_TEST(test_null)
 {
 	uint64_t ns = SENTINEL;
 
-	ck_assert_int_eq(hwevent_parse_seconds(NULL, &ns), -EINVAL);
+	ck_assert_int_eq(parse_seconds(NULL, &ns), -EINVAL);
 	ck_assert_uint_eq(ns, SENTINEL);
-	ck_assert_int_eq(hwevent_parse_seconds("1", NULL), -EINVAL);
+	ck_assert_int_eq(parse_seconds("1", NULL), -EINVAL);
 }
 END_TEST
 
-/* Every value of the uAPI's due range is one hwevent_parse_seconds gives. */
+/* Every value of the uAPI's due range is one parse_seconds gives. */
 START_TEST(test_due_bounds)
 {
 	uint64_t ns;
 
-	ck_assert_int_eq(hwevent_parse_seconds("0.000000001", &ns), 0);
+	ck_assert_int_eq(parse_seconds("0.000000001", &ns), 0);
 	ck_assert_uint_eq(ns, HWEVENT_DUE_MIN_NS);
-	ck_assert_int_eq(hwevent_parse_seconds("86400", &ns), 0);
+	ck_assert_int_eq(parse_seconds("86400", &ns), 0);
 	ck_assert_uint_eq(ns, HWEVENT_DUE_MAX_NS);
-	ck_assert_int_eq(hwevent_parse_seconds("86400.000000001", &ns), 0);
+	ck_assert_int_eq(parse_seconds("86400.000000001", &ns), 0);
 	ck_assert_uint_gt(ns, HWEVENT_DUE_MAX_NS);
 }
 END_TEST
@@ -184,7 +185,7 @@ static void *parse_many(void *arg)
 		uint64_t sec = seed * 100000 + i, frac = (i * 7919) % 1000000000;
 
 		snprintf(buf, sizeof(buf), "%" PRIu64 ".%09" PRIu64, sec, frac);
-		if (hwevent_parse_seconds(buf, &ns) ||
+		if (parse_seconds(buf, &ns) ||
 		    ns != sec * 1000000000 + frac)
 			return (void *)1;
 	}
@@ -206,6 +207,50 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Counts: positive, digits only, within 64 bits. */
+START_TEST(test_count)
+{
+	uint64_t v = SENTINEL;
+
+	ck_assert_int_eq(parse_count("1", &v), 0);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(parse_count("0042", &v), 0);
+	ck_assert_uint_eq(v, 42);
+	ck_assert_int_eq(parse_count("18446744073709551615", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	v = SENTINEL;
+	ck_assert_int_eq(parse_count("18446744073709551616", &v), -ERANGE);
+	for (const char *const *s = (const char *const[]){ "", "0", "000",
+	     "+1", "-1", " 1", "1 ", "1x", "0x10", "1.0", "1e3", NULL };
+	     *s; s++) {
+		ck_assert_msg(parse_count(*s, &v) == -EINVAL, "'%s'", *s);
+		ck_assert_uint_eq(v, SENTINEL);
+	}
+	ck_assert_int_eq(parse_count(NULL, &v), -EINVAL);
+	ck_assert_int_eq(parse_count("1", NULL), -EINVAL);
+}
+END_TEST
+
+/* A type: one digit within its bound, nothing else. */
+START_TEST(test_digit)
+{
+	unsigned int v = 77;
+
+	ck_assert_int_eq(parse_digit("0", 4, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(parse_digit("4", 4, &v), 0);
+	ck_assert_uint_eq(v, 4);
+	v = 77;
+	for (const char *const *s = (const char *const[]){ "", "5", "9",
+	     "01", " 1", "1 ", "+1", "-1", "a", "10", NULL }; *s; s++) {
+		ck_assert_msg(parse_digit(*s, 4, &v) == -EINVAL, "'%s'", *s);
+		ck_assert_uint_eq(v, 77);
+	}
+	ck_assert_int_eq(parse_digit(NULL, 4, &v), -EINVAL);
+	ck_assert_int_eq(parse_digit("1", 4, NULL), -EINVAL);
+}
+END_TEST
+
 Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -218,6 +263,8 @@ Suite *parse_suite(void)
 	tcase_add_test(tc, test_null);
 	tcase_add_test(tc, test_due_bounds);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_count);
+	tcase_add_test(tc, test_digit);
 	/* Generous: the VM runs these under TCG emulation and ASan. */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
