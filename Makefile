@@ -22,14 +22,14 @@ URING_LIBS := $(shell pkg-config --libs liburing)
 LDLIBS := -lpthread $(URING_LIBS)
 
 HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h \
-	common/parse.h
+	$(wildcard common/*.h)
 LIB_SRC := lib/libhwevent.c
 # Shared by the Linux and Windows apps (and the tests); not installed.
 COMMON_SRC := common/parse.c
 APP_SRC := app/event.c $(COMMON_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
-DEVICE_HDRS := $(wildcard tests/device/*.h tests/common/*.h)
+DEVICE_HDRS := $(wildcard tests/device/*.h)
 
 VERSION := $(shell cat VERSION)
 SOMAJOR := 0
@@ -92,8 +92,7 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(HDRS) $(S)/event | $(S)
 		$(LIB_SRC) $(COMMON_SRC) $(CHECK_LIBS) $(LDLIBS)
 
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device \
-		-Itests/common -o $@ \
+	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
 
 # The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
@@ -106,9 +105,8 @@ $(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(HDRS) | $(S)
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
-$(B)/hwbench: bench/hwbench.c tests/common/textfile.h $(LIB_SRC) $(HDRS) | $(B)
-	$(CC) $(CFLAGS) -Itests/common -o $@ bench/hwbench.c $(LIB_SRC) \
-		$(LDLIBS) -lm
+$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(LDLIBS) -lm
 
 # The app is linked statically with the library: it stays self-contained
 # next to a hwevent.ko, as the original's event.exe next to its driver.

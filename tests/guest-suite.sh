@@ -184,8 +184,8 @@ if [ "$debug" = 1 ]; then
 	[ -z "$leaks" ] || head -60 <<<"$leaks" | sed 's/^/#   /'
 fi
 
-# shellcheck source=tests/kernel-log.sh
-. tests/kernel-log.sh
+# shellcheck source=common/kernel-log.sh
+. common/kernel-log.sh
 n=$((n + 1))
 kernel_log_result "$n" guest:kernel_log_clean "$log_start" ||
 	failed=$((failed + 1))

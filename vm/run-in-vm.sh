@@ -143,8 +143,8 @@ if [ -s "$out/vm-dmesg.log" ]; then
 else
 	klog=$log
 fi
-# shellcheck source=tests/kernel-log.sh
-. "$repo/tests/kernel-log.sh"
+# shellcheck source=common/kernel-log.sh
+. "$repo/common/kernel-log.sh"
 problems=$(kernel_log_expected <"$klog" |
 	grep -aE "^\[ *[0-9]+\.[0-9]+\] .*($KERNEL_LOG_BAD)" | head -20 || true)
 

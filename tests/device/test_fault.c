@@ -24,9 +24,9 @@
  * asserts that every one of them was failed and that the operation then
  * returned ENOMEM.  The one site fail-nth cannot reach, the xarray node
  * (two failures in a row), is failed through failslab's space and
- * task-filter attributes instead.  Those stack dumps are expected: tests/kernel-log.sh
- * leaves them out of its check.  kmemleak (tests/guest-suite.sh) and
- * KASAN watch the error paths meanwhile.
+ * task-filter attributes instead.  Those stack dumps are expected:
+ * common/kernel-log.sh leaves them out of its check.  kmemleak
+ * (tests/guest-suite.sh) and KASAN watch the error paths meanwhile.
  *
  * Loading the module is not walked: on 6.1, failing the allocations of
  * the module loader and of the slab and trace event set-up it calls trips

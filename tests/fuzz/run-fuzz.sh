@@ -170,8 +170,8 @@ else
 fi
 
 # --- 3. the kernel log ----------------------------------------------------
-# shellcheck source=tests/kernel-log.sh
-. tests/kernel-log.sh
+# shellcheck source=common/kernel-log.sh
+. common/kernel-log.sh
 n=$((n + 1))
 kernel_log_result "$n" fuzz:kernel_log_clean "$log_start" ||
 	failed=$((failed + 1))

@@ -46,8 +46,8 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=$((failed + 1))
 fi
 
-# shellcheck source=tests/kernel-log.sh
-. tests/kernel-log.sh
+# shellcheck source=common/kernel-log.sh
+. common/kernel-log.sh
 n=$((n + 1))
 kernel_log_result "$n" stress:kernel_log_clean "$log_start" ||
 	failed=$((failed + 1))
