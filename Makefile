@@ -24,9 +24,12 @@ LDLIBS := -lpthread $(URING_LIBS)
 HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h \
 	$(wildcard common/*.h)
 LIB_SRC := lib/libhwevent.c
-# Shared by the Linux and Windows apps (and the tests); not installed.
+# common/: shared by the apps, the tests and the benchmark, installed by
+# none.  COMMON_SRC is plain C11, shared with the Windows app too;
+# COMMON_LINUX_SRC loads and configures the module.
 COMMON_SRC := common/parse.c
-APP_SRC := app/event.c $(COMMON_SRC)
+COMMON_LINUX_SRC := common/module.c
+APP_SRC := app/event.c $(COMMON_SRC) $(COMMON_LINUX_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h)
@@ -87,26 +90,33 @@ $(S)/event: $(APP_SRC) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(APP_SRC) $(LIB_SRC) $(LDLIBS)
 
 # The unit tests run the app: build it first.
-$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(HDRS) $(S)/event | $(S)
+$(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
+		$(HDRS) $(S)/event | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) \
-		$(LIB_SRC) $(COMMON_SRC) $(CHECK_LIBS) $(LDLIBS)
+		$(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
+		$(LDLIBS)
 
-$(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) $(HDRS) | $(S)
+$(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) \
+		$(COMMON_LINUX_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
-		$(DEVICE_SRC) $(LIB_SRC) $(CHECK_LIBS) $(LDLIBS)
+		$(DEVICE_SRC) $(LIB_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
+		$(LDLIBS)
 
 # The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
 $(S)/hwfuzz: tests/fuzz/hwfuzz.c $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/fuzz/hwfuzz.c $(LIB_SRC) $(LDLIBS)
 
-$(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(HDRS) | $(S)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/stress/hwstress.c $(LIB_SRC) $(LDLIBS)
+$(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
+		$(HDRS) | $(S)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ tests/stress/hwstress.c $(LIB_SRC) \
+		$(COMMON_LINUX_SRC) $(LDLIBS)
 
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
-$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(HDRS) | $(B)
-	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(LDLIBS) -lm
+$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(COMMON_LINUX_SRC) $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
+		$(LDLIBS) -lm
 
 # The app is linked statically with the library: it stays self-contained
 # next to a hwevent.ko, as the original's event.exe next to its driver.

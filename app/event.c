@@ -43,6 +43,8 @@
 
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
+#include "clock.h"
+#include "module.h"
 #include "parse.h"
 
 #define EXIT_USAGE		2
@@ -618,7 +620,7 @@ static int run_request(struct run *r)
 
 	while (more(r)) {
 		if (!id) {
-			t0 = hwevent_now_ns();
+			t0 = now_ns();
 			hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST,
 					      o->due_ns, o->period_ns,
 					      ++cookie);
@@ -686,7 +688,7 @@ static int run_eventfd(struct run *r)
 		if (!more(r))
 			break;
 		if (!armed) {
-			t0 = hwevent_now_ns();
+			t0 = now_ns();
 			hwevent_register_init(&reg, HWEVENT_TYPE_EVENTFD,
 					      o->due_ns, o->period_ns,
 					      ++cookie);
@@ -707,7 +709,7 @@ static int run_eventfd(struct run *r)
 		}
 		if (!ret)
 			continue;
-		t1 = hwevent_now_ns();
+		t1 = now_ns();
 		len = read(efd, &count, sizeof(count));
 		if (len < 0 && errno == EAGAIN)
 			continue;
@@ -774,7 +776,7 @@ static int run_queue(struct run *r)
 		if (!more(r))
 			break;
 		if (!armed) {
-			t0 = hwevent_now_ns();
+			t0 = now_ns();
 			ret = hwevent_register_queue(r->fd, o->due_ns,
 						     o->period_ns, ++cookie,
 						     NULL);
@@ -924,7 +926,7 @@ static bool uring_queue_one(struct uring_run *u)
 		s->is_wait = true;
 		hwevent_uring_prep_wait(sqe, u->r->fd, &s->wait);
 	} else {
-		s->t0 = hwevent_now_ns();
+		s->t0 = now_ns();
 		s->cookie = ++u->cookie;
 		s->is_wait = false;
 		hwevent_register_init(&s->reg, HWEVENT_TYPE_REQUEST, o->due_ns,
@@ -1033,12 +1035,12 @@ static void uring_cancel_all(struct uring_run *u)
 			hwevent_cancel(u->r->fd, u->slots[i].reg.id);
 	}
 
-	deadline = hwevent_now_ns() + CANCEL_TIMEOUT_MS * UINT64_C(1000000);
+	deadline = now_ns() + CANCEL_TIMEOUT_MS * UINT64_C(1000000);
 	while (u->busy) {
 		ret = io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts);
 		if (ret == -EINTR)
 			continue;
-		if (ret == -ETIME && hwevent_now_ns() < deadline)
+		if (ret == -ETIME && now_ns() < deadline)
 			continue;
 		if (ret) {
 			warnx("%u io_uring requests did not complete: %s",
@@ -1194,7 +1196,7 @@ static int ko_path(char *buf, size_t size)
 
 static void unload(void)
 {
-	int ret = hwevent_module_unload();
+	int ret = module_unload();
 
 	if (!ret)
 		warnx("unloaded %s", HWEVENT_MODULE_NAME);
@@ -1214,14 +1216,14 @@ static int ensure_driver(bool *loaded)
 	*loaded = false;
 	if (access(HWEVENT_DEV_PATH, F_OK) == 0)
 		return 0;
-	if (!hwevent_module_loaded()) {
+	if (!module_loaded()) {
 		ret = ko_path(ko, sizeof(ko));
 		if (ret) {
 			warnx("cannot find the program's directory: %s",
 			      strerror(-ret));
 			return -1;
 		}
-		ret = hwevent_module_load(ko, NULL);
+		ret = module_load(ko, NULL);
 		switch (ret) {
 		case 0:
 			*loaded = true;
@@ -1251,7 +1253,7 @@ static int ensure_driver(bool *loaded)
 			return -1;
 		}
 	}
-	if (hwevent_wait_for_device(DEVICE_TIMEOUT_MS)) {
+	if (device_wait_node(DEVICE_TIMEOUT_MS)) {
 		warnx("%s did not appear within %d s", HWEVENT_DEV_PATH,
 		      DEVICE_TIMEOUT_MS / 1000);
 		if (*loaded)

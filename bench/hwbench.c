@@ -73,11 +73,9 @@
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
 
+#include "clock.h"
+#include "module.h"
 #include "textfile.h"
-
-#define NS_PER_US	1000ULL
-#define NS_PER_MS	1000000ULL
-#define NS_PER_SEC	1000000000ULL
 
 /* ---- options ---- */
 
@@ -122,31 +120,6 @@ static bool phase_on(const char *name)
 }
 
 /* ---- time, randomness, threads ---- */
-
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
-static struct timespec ns_to_ts(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = ns / NS_PER_SEC,
-		.tv_nsec = ns % NS_PER_SEC,
-	};
-	return ts;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = ns_to_ts(ns);
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* xorshift64*: small, fast, and the same sequence for the same seed. */
 static uint64_t rng_next(uint64_t *s)
@@ -431,7 +404,7 @@ typedef int (*lat_fn)(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 static int lat_timerfd(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 		       struct lat_sample *s)
 {
-	struct itimerspec its = { .it_value = ns_to_ts(due) };
+	struct itimerspec its = { .it_value = ns_to_timespec(due) };
 	uint64_t v;
 
 	(void)cookie;
@@ -454,7 +427,7 @@ static int lat_nanosleep(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	(void)c;
 	(void)cookie;
 	s->t0 = now_ns();
-	ts = ns_to_ts(s->t0 + due);
+	ts = ns_to_timespec(s->t0 + due);
 	while ((ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
 				      NULL)) == EINTR)
 		;
@@ -843,8 +816,8 @@ static bool count_ok(uint64_t got, uint64_t expected)
 static int tp_timerfd(uint64_t period, uint64_t dur, struct tp_run *r)
 {
 	struct itimerspec its = {
-		.it_value = ns_to_ts(period),
-		.it_interval = ns_to_ts(period),
+		.it_value = ns_to_timespec(period),
+		.it_interval = ns_to_timespec(period),
 	};
 	struct itimerspec off = { 0 };
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -1297,8 +1270,8 @@ static void phase_scaling(void)
 		a[i] = xcalloc(cycles, sizeof(int64_t));
 		memset(a[i], 0xff, cycles * sizeof(int64_t));
 	}
-	if (hwevent_param_read("max_pending", &old_max) ||
-	    hwevent_param_write("max_pending", 1000000)) {
+	if (module_param_read("max_pending", &old_max) ||
+	    module_param_write("max_pending", 1000000)) {
 		snprintf(sc.err, sizeof(sc.err),
 			 "cannot set max_pending to 1000000 (root?)");
 		warnx("scaling: %s", sc.err);
@@ -1394,7 +1367,7 @@ static void phase_scaling(void)
 			for (unsigned int k = 0; k < 3 && !ret; k++) {
 				unsigned int what = (i + k) % 3;
 				struct itimerspec its = {
-					.it_value = ns_to_ts(far_due(&rng)),
+					.it_value = ns_to_timespec(far_due(&rng)),
 				};
 				uint64_t due = far_due(&rng);
 				uint32_t type = what == 0 ? HWEVENT_TYPE_EVENTFD :
@@ -1480,7 +1453,7 @@ out:
 		free(fds);
 		memcg_leave();
 	}
-	hwevent_param_write("max_pending", old_max);
+	module_param_write("max_pending", old_max);
 	for (int i = 0; i < 6; i++)
 		free(a[i]);
 }
@@ -1519,7 +1492,7 @@ static void *client_main(void *arg)
 		int ret = 0;
 
 		if (cl->floor) {
-			struct itimerspec its = { .it_value = ns_to_ts(due) };
+			struct itimerspec its = { .it_value = ns_to_timespec(due) };
 
 			t0 = now_ns();
 			if (timerfd_settime(fd, 0, &its, NULL) ||
@@ -1756,7 +1729,7 @@ static void write_json(void)
 	if (!lat_done()) {
 		fprintf(f, "null,\n");
 	} else {
-		fprintf(f, "{\"samples_per_model\": %u, \"due_ns\": [%llu, %llu], "
+		fprintf(f, "{\"samples_per_model\": %u, \"due_ns\": [%" PRIu64 ", %" PRIu64 "], "
 			"\"floor\": \"timerfd\", \"metric\": \"wake - due; due = time before the arming call + due_ns\",\n"
 			" \"models\": [\n", opt.n, DUE_MIN_NS, DUE_MAX_NS);
 		for (int m = 0; m < NR_LAT; m++) {
@@ -1963,7 +1936,7 @@ static void write_md(void)
 
 	if (lat_done()) {
 		fprintf(f, "## Latency: wake - due, in us (x timerfd)\n\n");
-		fprintf(f, "%u samples per model after a warm-up, due in %llu-%llu ms "
+		fprintf(f, "%u samples per model after a warm-up, due in %" PRIu64 "-%" PRIu64 " ms "
 			"(uniformly random, the same due times for every model, models "
 			"interleaved in blocks of %u). due = time read just before the "
 			"arming call + due_ns; wake = time read just after the blocking "
@@ -2330,7 +2303,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigio, SIGIO);
 	pthread_sigmask(SIG_BLOCK, &sigio, NULL);
 
-	if (hwevent_wait_for_device(5000))
+	if (device_wait_node(5000))
 		errx(1, "%s is not there: load the module first (insmod build/hwevent.ko)",
 		    HWEVENT_DEV_PATH);
 	read_env();

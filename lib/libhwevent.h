@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libhwevent: a small C library over the /dev/hwevent uAPI.
+ * libhwevent: a small C library over the /dev/hwevent uAPI: the device's
+ * calls and its counters, nothing else (loading the module is root's
+ * business, done with modprobe(8)).
  *
  * Every call returns 0 (or a non-negative value where documented) on
  * success and a negative errno on failure, in the style of liburing; errno
@@ -10,7 +12,6 @@
 #ifndef LIBHWEVENT_H
 #define LIBHWEVENT_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <linux/hwevent.h>
 
@@ -19,11 +20,8 @@ extern "C" {
 #endif
 
 #define HWEVENT_DEV_PATH	"/dev/" HWEVENT_DEVICE_NAME
-#define HWEVENT_MODULE_NAME	"hwevent"
 /* Counters of the device: one file per counter, each a decimal number. */
 #define HWEVENT_COUNTERS_DIR	"/sys/class/misc/" HWEVENT_DEVICE_NAME "/counters"
-/* Module parameters, e.g. max_pending. */
-#define HWEVENT_PARAMS_DIR	"/sys/module/" HWEVENT_MODULE_NAME "/parameters"
 
 /* Open /dev/hwevent read-write with O_CLOEXEC (plus @flags, e.g.
  * O_NONBLOCK).  Returns the descriptor or a negative errno. */
@@ -77,35 +75,6 @@ struct hwevent_counters {
 				 * requests that found none pending, overruns */
 };
 int hwevent_read_counters(struct hwevent_counters *c);
-
-/* Read or write a module parameter under HWEVENT_PARAMS_DIR. */
-int hwevent_param_read(const char *name, uint64_t *val);
-int hwevent_param_write(const char *name, uint64_t val);
-
-/* Whether the module is loaded (/sys/module/hwevent exists). */
-bool hwevent_module_loaded(void);
-
-/* Load the module from the file @ko_path with finit_module(2); @params
- * may be NULL.  -EPERM when not privileged, -ENOENT when the file is
- * missing, -EEXIST when already loaded, other errors from the kernel. */
-int hwevent_module_load(const char *ko_path, const char *params);
-
-/* Unload the module with delete_module(2), without waiting: -EBUSY while
- * the device is open, -ENOENT when it is not loaded. */
-int hwevent_module_unload(void);
-
-/* Wait up to @timeout_ms for HWEVENT_DEV_PATH to appear (udev or devtmpfs
- * may create it a little after the module loaded); 0 or -ETIMEDOUT. */
-int hwevent_wait_for_device(int timeout_ms);
-
-/* Parse a non-negative decimal number of seconds with an optional
- * fraction of up to 9 digits ("1", "0.25", "2.000000001") into ns.
- * -EINVAL for anything else (signs, exponents, trailing text, empty),
- * -ERANGE when it does not fit in 64 bits. */
-int hwevent_parse_seconds(const char *s, uint64_t *ns);
-
-/* CLOCK_MONOTONIC now, in ns: the clock of hwevent_msg.fired_ns. */
-uint64_t hwevent_now_ns(void);
 
 #ifdef __cplusplus
 }

@@ -29,11 +29,11 @@
 #      /etc);
 #   2. every file above is there;
 #   3. the shared library's SONAME and symlinks are right, and it exports
-#      hwevent_* symbols only;
+#      exactly the functions lib/libhwevent.sym lists, in its version node;
 #   4. the .pc file is valid and gives the version, -I and -lhwevent;
 #   5. a program built against the staged install with `pkg-config
 #      libhwevent` alone (not the source tree) runs with LD_LIBRARY_PATH,
-#      loads the staged libhwevent.so.0 and calls hwevent_parse_seconds();
+#      loads the staged libhwevent.so.0 and calls into it;
 #   6. a program that includes <libhwevent-uring.h> builds with
 #      `pkg-config libhwevent liburing`;
 #   7. the staged event runs (--help);
@@ -130,13 +130,18 @@ fi
 	out+="libhwevent.so -> $(readlink "$lib/libhwevent.so") instead of libhwevent.so.0"$'\n'
 soname=$(objdump -p "$lib/libhwevent.so.$ver" 2>/dev/null | awk '$1 == "SONAME" { print $2 }')
 [ "$soname" = libhwevent.so.0 ] || out+="SONAME '$soname' instead of libhwevent.so.0"$'\n'
-# Functions and data; not the version nodes (type A).
-syms=$(nm -D --defined-only "$lib/libhwevent.so.$ver" 2>/dev/null |
-	awk '$(NF - 1) != "A" { print $NF }')
-[ -n "$syms" ] || out+="exports no symbols"$'\n'
-stray=$(grep -v '^hwevent_' <<<"$syms")
-[ -z "$stray" ] || out+="exports other symbols than hwevent_*: $(tr '\n' ' ' <<<"$stray")"$'\n'
-check "libhwevent.so.$ver: SONAME libhwevent.so.0, symlinks, exports $(wc -w <<<"$syms") hwevent_* symbols" \
+# Functions and data, with their version; not the version nodes (type A).
+syms=$(nm -D --defined-only --with-symbol-versions "$lib/libhwevent.so.$ver" 2>/dev/null |
+	awk '$(NF - 1) != "A" { print $NF }' | sort)
+# The names the version script lists, each with its node's version.
+want=$(awk '/^[A-Z0-9_.]+ *\{/ { node = $1 }
+	    /^[ \t]+hwevent_[a-z0-9_]+;/ { sub(/^[ \t]+/, ""); sub(/;.*/, "");
+					    print $0 "@@" node }' lib/libhwevent.sym | sort)
+[ -n "$want" ] || out+="lib/libhwevent.sym lists no symbol"$'\n'
+diffs=$(diff <(echo "$want") <(echo "$syms") | grep '^[<>]' |
+	sed 's/^</not exported:/; s/^>/exported, not listed:/')
+[ -z "$diffs" ] || out+=$diffs$'\n'
+check "libhwevent.so.$ver: SONAME libhwevent.so.0, symlinks, exports the $(wc -l <<<"$want") symbols of libhwevent.sym" \
 	"${out%$'\n'}"
 
 # 4: pkg-config, looking in the stage first, keeping every flag.
@@ -162,15 +167,16 @@ cat >"$tmp/prog/parse.c" <<'EOF'
 
 int main(void)
 {
-	uint64_t ns = 0;
+	struct hwevent_register reg;
 
-	if (hwevent_parse_seconds("1.5", &ns) || ns != 1500000000ULL)
+	hwevent_register_init(&reg, HWEVENT_TYPE_QUEUE, 1500000000ULL, 0, 7);
+	if (reg.type != HWEVENT_TYPE_QUEUE || reg.cookie != 7)
 		return 1;
-	if (hwevent_parse_seconds("-1", &ns) != -EINVAL)
+	if (hwevent_cancel(-1, 1) != -EBADF)
 		return 2;
 	if (sizeof(struct hwevent_msg) != 56)
 		return 3;
-	printf("%s %llu\n", HWEVENT_DEV_PATH, (unsigned long long)ns);
+	printf("%s %llu\n", HWEVENT_DEV_PATH, (unsigned long long)reg.due_ns);
 	return 0;
 }
 EOF

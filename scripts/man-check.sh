@@ -56,7 +56,7 @@ for page in "${pages[@]}"; do
 	for name in $(extract "$page"); do
 		examples=$((examples + 1))
 		out+=$(cc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-			-Iinclude/uapi -Ilib -o "$tmp/prog" "$tmp/src/$name" \
+			-Iinclude/uapi -Ilib -Icommon -o "$tmp/prog" "$tmp/src/$name" \
 			lib/libhwevent.c -lpthread "${uring[@]}" 2>&1 |
 			sed "s|^|$name: |")
 	done

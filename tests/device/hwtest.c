@@ -97,7 +97,7 @@ unsigned int hwt_seed(void)
 	if (s && *s)
 		seed = (unsigned int)strtoul(s, NULL, 0);
 	else
-		seed = (unsigned int)(hwevent_now_ns() ^ ((uint64_t)getpid() << 16));
+		seed = (unsigned int)(now_ns() ^ ((uint64_t)getpid() << 16));
 	if (!seed)
 		seed = 1;
 	hwt_diag("seed %u (set HWEVENT_SEED to repeat)", seed);
@@ -120,14 +120,14 @@ uint32_t hwt_rand(uint64_t *state)
 
 int hwt_unload_retry(int timeout_ms)
 {
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	int ret;
 
 	for (;;) {
-		ret = hwevent_module_unload();
+		ret = module_unload();
 		if (ret != -EBUSY && ret != -EAGAIN)
 			return ret;
-		if (hwevent_now_ns() >= deadline)
+		if (now_ns() >= deadline)
 			return ret;
 		hwt_sleep_ms(20);
 	}
@@ -137,12 +137,12 @@ void hwt_setup_unloaded(void)
 {
 	int ret;
 
-	if (!hwevent_module_loaded())
+	if (!module_loaded())
 		return;
 	ret = hwt_unload_retry(SOON_MS);
 	ck_assert_msg(ret == 0 || ret == -ENOENT,
 		      "setup: unloading the module failed: %s", strerror(-ret));
-	ck_assert_msg(!hwevent_module_loaded(),
+	ck_assert_msg(!module_loaded(),
 		      "setup: module still loaded after unload");
 }
 
@@ -152,34 +152,34 @@ void hwt_setup_loaded(void)
 	uint64_t mp;
 	int ret;
 
-	if (!hwevent_module_loaded()) {
-		ret = hwevent_module_load(hwt_ko_path(), NULL);
+	if (!module_loaded()) {
+		ret = module_load(hwt_ko_path(), NULL);
 		ck_assert_msg(ret == 0 || ret == -EEXIST,
 			      "setup: loading %s failed: %s", hwt_ko_path(),
 			      strerror(-ret));
 	}
-	ret = hwevent_wait_for_device(SOON_MS);
+	ret = device_wait_node(SOON_MS);
 	ck_assert_msg(ret == 0, "setup: %s did not appear: %s",
 		      HWEVENT_DEV_PATH, strerror(-ret));
-	ret = hwevent_param_read("max_pending", &mp);
+	ret = module_param_read("max_pending", &mp);
 	ck_assert_msg(ret == 0, "setup: reading max_pending: %s",
 		      strerror(-ret));
 	if (mp != DEFAULT_MAX_PENDING) {
-		ret = hwevent_param_write("max_pending", DEFAULT_MAX_PENDING);
+		ret = module_param_write("max_pending", DEFAULT_MAX_PENDING);
 		ck_assert_msg(ret == 0, "setup: resetting max_pending: %s",
 			      strerror(-ret));
 	}
-	ret = hwevent_param_read("queue_len", &mp);
+	ret = module_param_read("queue_len", &mp);
 	ck_assert_msg(ret == 0, "setup: reading queue_len: %s", strerror(-ret));
 	if (mp != DEFAULT_QUEUE_LEN) {
-		ret = hwevent_param_write("queue_len", DEFAULT_QUEUE_LEN);
+		ret = module_param_write("queue_len", DEFAULT_QUEUE_LEN);
 		ck_assert_msg(ret == 0, "setup: resetting queue_len: %s",
 			      strerror(-ret));
 	}
 	/* Only where io_uring cannot cancel commands (before 6.7). */
-	if (hwevent_param_read("uring_timeout_ms", &mp) == 0 &&
+	if (module_param_read("uring_timeout_ms", &mp) == 0 &&
 	    mp != DEFAULT_URING_TIMEOUT_MS) {
-		ret = hwevent_param_write("uring_timeout_ms",
+		ret = module_param_write("uring_timeout_ms",
 					  DEFAULT_URING_TIMEOUT_MS);
 		ck_assert_msg(ret == 0, "setup: resetting uring_timeout_ms: %s",
 			      strerror(-ret));
@@ -265,10 +265,10 @@ uint64_t hwt_efd_take(int efd)
 uint64_t hwt_efd_wait(int efd, int timeout_ms)
 {
 	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 
 	for (;;) {
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 		int left = now >= deadline ? 0 :
 			   (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
 		int n = poll(&p, 1, left);
@@ -282,11 +282,11 @@ uint64_t hwt_efd_wait(int efd, int timeout_ms)
 
 uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms)
 {
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	uint64_t sum = 0;
 
 	while (sum < want) {
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 
 		if (now >= deadline)
 			break;
@@ -371,13 +371,13 @@ void hwt_assert_rest_unload_at(const char *file, int line)
 
 bool hwt_wait_pending(uint64_t want, int timeout_ms)
 {
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	struct hwevent_counters c;
 
 	for (;;) {
 		if (hwevent_read_counters(&c) == 0 && c.pending == want)
 			return true;
-		if (hwevent_now_ns() >= deadline)
+		if (now_ns() >= deadline)
 			return false;
 		hwt_sleep_ms(2);
 	}
@@ -393,9 +393,9 @@ void hwt_sleep_ms(unsigned int ms)
 
 void hwt_spin_ns(uint64_t ns)
 {
-	uint64_t end = hwevent_now_ns() + ns;
+	uint64_t end = now_ns() + ns;
 
-	while (hwevent_now_ns() < end)
+	while (now_ns() < end)
 		;
 }
 
@@ -413,7 +413,7 @@ static void append(char *buf, size_t *len, const char *src, size_t n)
 int hwt_run(char *const argv[], uid_t uid, struct hwt_output *o,
 	    int timeout_s, uint64_t *elapsed_ns)
 {
-	uint64_t t0 = hwevent_now_ns();
+	uint64_t t0 = now_ns();
 	uint64_t deadline = t0 + (uint64_t)timeout_s * NS_PER_SEC;
 	size_t len[2] = { 0, 0 };
 	char *buf[2] = { o->out, o->err };
@@ -464,7 +464,7 @@ int hwt_run(char *const argv[], uid_t uid, struct hwt_output *o,
 	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
 	while (open_pipes) {
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 		char tmp[4096];
 		int r;
 
@@ -499,7 +499,7 @@ int hwt_run(char *const argv[], uid_t uid, struct hwt_output *o,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (elapsed_ns)
-		*elapsed_ns = hwevent_now_ns() - t0;
+		*elapsed_ns = now_ns() - t0;
 	if (timed_out)
 		return -1;
 	if (WIFEXITED(status))
@@ -682,10 +682,10 @@ uint64_t hwt_reg_periodic_efd(int fd, int efd, uint64_t due_ns,
 bool hwt_readable(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 
 	for (;;) {
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 		int left = now >= deadline ? 0 :
 			   (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
 		int n = poll(&p, 1, left);
@@ -715,11 +715,11 @@ unsigned int hwt_read_msgs(int fd, struct hwevent_msg *m, unsigned int n,
 unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,
 			      unsigned int want, int timeout_ms)
 {
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	unsigned int got = 0;
 
 	while (got < want) {
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 
 		if (now >= deadline)
 			break;
@@ -732,22 +732,22 @@ unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,
 void hwt_set_queue_len(uint64_t v)
 {
 	uint64_t got = 0;
-	int ret = hwevent_param_write("queue_len", v);
+	int ret = module_param_write("queue_len", v);
 
 	ck_assert_msg(ret == 0, "writing queue_len=%" PRIu64 ": %s", v,
 		      strerror(-ret));
-	ck_assert_int_eq(hwevent_param_read("queue_len", &got), 0);
+	ck_assert_int_eq(module_param_read("queue_len", &got), 0);
 	ck_assert_uint_eq(got, v);
 }
 
 void hwt_set_max_pending(uint64_t v)
 {
 	uint64_t got = 0;
-	int ret = hwevent_param_write("max_pending", v);
+	int ret = module_param_write("max_pending", v);
 
 	ck_assert_msg(ret == 0, "writing max_pending=%" PRIu64 ": %s", v,
 		      strerror(-ret));
-	ck_assert_int_eq(hwevent_param_read("max_pending", &got), 0);
+	ck_assert_int_eq(module_param_read("max_pending", &got), 0);
 	ck_assert_uint_eq(got, v);
 }
 
@@ -816,7 +816,7 @@ bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 		.tv_sec = timeout_ms / 1000,
 		.tv_nsec = (long long)(timeout_ms % 1000) * 1000000LL,
 	};
-	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	struct io_uring_cqe *cqe;
 	int ret;
 
@@ -826,7 +826,7 @@ bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 			break;
 		ck_assert_msg(ret == -ETIME || ret == -EINTR || ret == -EAGAIN,
 			      "io_uring_wait_cqe_timeout: %s", strerror(-ret));
-		if (ret == -ETIME || hwevent_now_ns() >= deadline)
+		if (ret == -ETIME || now_ns() >= deadline)
 			return false;
 	}
 	if (res)

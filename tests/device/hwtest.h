@@ -30,10 +30,8 @@
 #include <liburing.h>
 
 #include "libhwevent.h"
-
-#define NS_PER_MS	1000000ULL
-#define NS_PER_US	1000ULL
-#define NS_PER_SEC	1000000000ULL
+#include "clock.h"
+#include "module.h"
 
 /* A due time no test waits for: a registration with it must be cancelled. */
 #define LONG_DUE_NS	(60ULL * NS_PER_SEC)

@@ -101,9 +101,9 @@ static int run_one(const struct hwt_suite *hs, const struct hwt_case *hc,
 
 	hwt_skip_clear();
 	fflush(NULL);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	srunner_run_all(sr, CK_SILENT);
-	secs = (double)(hwevent_now_ns() - t0) / 1e9;
+	secs = (double)(now_ns() - t0) / 1e9;
 
 	res = srunner_results(sr);
 	if (srunner_ntests_run(sr) != 1 || !res) {
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	}
 	hwt_skip_init();
 
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	for (size_t i = 0; i < NSUITES; i++) {
 		const struct hwt_suite *hs = suites[i];
 
@@ -189,6 +189,6 @@ int main(int argc, char **argv)
 	printf("1..%d\n", num);
 	printf("# test_device: %d passed, %d failed, %d skipped in %.1f s\n",
 	       num - failed - skipped, failed, skipped,
-	       (double)(hwevent_now_ns() - t0) / 1e9);
+	       (double)(now_ns() - t0) / 1e9);
 	return failed ? 1 : 0;
 }

@@ -33,7 +33,7 @@
 static uint64_t param(const char *name)
 {
 	uint64_t v;
-	int ret = hwevent_param_read(name, &v);
+	int ret = module_param_read(name, &v);
 
 	ck_assert_msg(ret == 0, "reading %s: %s", name, strerror(-ret));
 	return v;
@@ -41,7 +41,7 @@ static uint64_t param(const char *name)
 
 static void set_param(const char *name, uint64_t v)
 {
-	int ret = hwevent_param_write(name, v);
+	int ret = module_param_write(name, v);
 
 	ck_assert_msg(ret == 0, "writing %s=%" PRIu64 ": %s", name, v,
 		      strerror(-ret));
@@ -123,9 +123,9 @@ START_TEST(budget_params_bounds)
 	static const uint64_t bad[] = { 0, 1000000001ULL };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(hwevent_param_write("max_file_rate_hz", bad[i]),
+		ck_assert_int_eq(module_param_write("max_file_rate_hz", bad[i]),
 				 -EINVAL);
-		ck_assert_int_eq(hwevent_param_write("max_device_rate_hz",
+		ck_assert_int_eq(module_param_write("max_device_rate_hz",
 						     bad[i]), -EINVAL);
 	}
 	ck_assert_uint_eq(param("max_file_rate_hz"), DEFAULT_FILE_RATE);
@@ -157,7 +157,7 @@ START_TEST(stall_queue_full_stops_timer)
 	ck_assert_int_ge(fd, 0);
 	hwt_set_queue_len(DEFAULT_QUEUE_LEN);
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_queue(fd, STALL_PERIOD_NS, STALL_PERIOD_NS, 1);
 	hwt_sleep_ms(STALL_MS);
 	c1 = hwt_counters();
@@ -184,7 +184,7 @@ START_TEST(stall_queue_full_stops_timer)
 	ck_assert_int_eq(hwt_cancel(fd, id), 0);
 	c1 = hwt_counters();
 	hwt_diag("then %" PRIu64 " records and %" PRIu64 " lost for %.0f ms",
-		 recs, lost, (double)(hwevent_now_ns() - t0) / 1e6);
+		 recs, lost, (double)(now_ns() - t0) / 1e6);
 	ck_assert_uint_gt(recs, 4);
 	/* Nothing is lost to the count: the missed periods are all in it. */
 	ck_assert_uint_ge(lost, (STALL_MS - 100) * NS_PER_MS / STALL_PERIOD_NS - 4);
@@ -239,13 +239,13 @@ START_TEST(stall_eventfd_unread_stops_timer)
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_periodic_efd(fd, efd, STALL_PERIOD_NS, STALL_PERIOD_NS);
 	hwt_sleep_ms(STALL_MS);
 	c1 = hwt_counters();
 	ck_assert_msg(c1.fired - c0.fired <= 3, "%" PRIu64 " firings into an "
 		      "eventfd nobody reads", c1.fired - c0.fired);
-	want = (hwevent_now_ns() - t0) / STALL_PERIOD_NS - 2;
+	want = (now_ns() - t0) / STALL_PERIOD_NS - 2;
 	got = hwt_efd_collect(efd, want, SOON_MS);
 	hwt_diag("eventfd unread %d ms: %" PRIu64 " firings; then it counted %"
 		 PRIu64 " of %" PRIu64 " periods", STALL_MS, c1.fired - c0.fired,
@@ -266,13 +266,13 @@ static double spin_rate(void)
 	double r[3], lo, hi;
 
 	for (int k = 0; k < 3; k++) {
-		uint64_t t0 = hwevent_now_ns(), n = 0, t;
+		uint64_t t0 = now_ns(), n = 0, t;
 
 		do {
 			for (volatile int i = 0; i < 1000; i++)
 				;
 			n++;
-			t = hwevent_now_ns();
+			t = now_ns();
 		} while (t - t0 < 150 * NS_PER_MS);
 		r[k] = (double)n * 1e9 / (double)(t - t0);
 	}
@@ -396,9 +396,9 @@ static struct round rate_beside(enum hog_kind kind, int files)
 	/* Let every timer fire once or twice, and stop. */
 	hwt_sleep_ms(300);
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	beside = spin_rate();
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	c1 = hwt_counters();
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);

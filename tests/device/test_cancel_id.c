@@ -321,7 +321,7 @@ static void *sync_req_fn(void *arg)
 	struct sync_req *a = arg;
 
 	a->ret = hwt_register(a->fd, &a->r);
-	a->t_ret = hwevent_now_ns();
+	a->t_ret = now_ns();
 	return NULL;
 }
 
@@ -341,7 +341,7 @@ START_TEST(cancel_blocked_sync_request_ecanceled)
 	ck_assert_int_eq(pthread_create(&t, NULL, sync_req_fn, &a), 0);
 	ck_assert(hwt_wait_pending(1, SOON_MS));
 	hwt_sleep_ms(20);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwt_cancel(a.fd, 1), 0);
 	pthread_join(t, NULL);
 	ck_assert_msg(a.ret == -ECANCELED, "the blocked request returned %d "

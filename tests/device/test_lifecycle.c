@@ -16,22 +16,22 @@
 
 static void load_ok(const char *params)
 {
-	int ret = hwevent_module_load(hwt_ko_path(), params);
+	int ret = module_load(hwt_ko_path(), params);
 
 	ck_assert_msg(ret == 0, "loading %s (params '%s'): %s", hwt_ko_path(),
 		      params ? params : "", strerror(-ret));
-	ck_assert_msg(hwevent_module_loaded(), "module not loaded after load");
-	ret = hwevent_wait_for_device(SOON_MS);
+	ck_assert_msg(module_loaded(), "module not loaded after load");
+	ret = device_wait_node(SOON_MS);
 	ck_assert_msg(ret == 0, "%s did not appear: %s", HWEVENT_DEV_PATH,
 		      strerror(-ret));
 }
 
 static void unload_ok(void)
 {
-	int ret = hwevent_module_unload();
+	int ret = module_unload();
 
 	ck_assert_msg(ret == 0, "unloading: %s", strerror(-ret));
-	ck_assert_msg(!hwevent_module_loaded(), "module still loaded after unload");
+	ck_assert_msg(!module_loaded(), "module still loaded after unload");
 }
 
 /* Event lines of the app on stdout: "event N: type T cookie ...". */
@@ -61,9 +61,9 @@ START_TEST(load_creates_device_with_zero_counters)
 		      c.pending == 0 && c.lost == 0, "fresh counters not zero: "
 		      "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
 		      c.registered, c.fired, c.cancelled, c.pending, c.lost);
-	ck_assert_int_eq(hwevent_param_read("max_pending", &mp), 0);
+	ck_assert_int_eq(module_param_read("max_pending", &mp), 0);
 	ck_assert_uint_eq(mp, DEFAULT_MAX_PENDING);
-	ck_assert_int_eq(hwevent_param_read("queue_len", &mp), 0);
+	ck_assert_int_eq(module_param_read("queue_len", &mp), 0);
 	ck_assert_uint_eq(mp, DEFAULT_QUEUE_LEN);
 
 	fd = hwt_open();
@@ -86,8 +86,8 @@ END_TEST
 START_TEST(load_twice_fails_eexist)
 {
 	load_ok(NULL);
-	ck_assert_int_eq(hwevent_module_load(hwt_ko_path(), NULL), -EEXIST);
-	ck_assert(hwevent_module_loaded());
+	ck_assert_int_eq(module_load(hwt_ko_path(), NULL), -EEXIST);
+	ck_assert(module_loaded());
 	unload_ok();
 }
 END_TEST
@@ -97,7 +97,7 @@ START_TEST(load_with_max_pending_param)
 	uint64_t mp;
 
 	load_ok("max_pending=7");
-	ck_assert_int_eq(hwevent_param_read("max_pending", &mp), 0);
+	ck_assert_int_eq(module_param_read("max_pending", &mp), 0);
 	ck_assert_uint_eq(mp, 7);
 	unload_ok();
 }
@@ -105,11 +105,11 @@ END_TEST
 
 START_TEST(load_with_max_pending_zero_fails)
 {
-	int ret = hwevent_module_load(hwt_ko_path(), "max_pending=0");
+	int ret = module_load(hwt_ko_path(), "max_pending=0");
 
 	ck_assert_msg(ret == -EINVAL, "load with max_pending=0 returned %d (%s), "
 		      "expected -EINVAL", ret, strerror(ret < 0 ? -ret : 0));
-	ck_assert_msg(!hwevent_module_loaded(), "module loaded anyway");
+	ck_assert_msg(!module_loaded(), "module loaded anyway");
 }
 END_TEST
 
@@ -118,7 +118,7 @@ START_TEST(load_with_queue_len_param)
 	uint64_t v;
 
 	load_ok("queue_len=8");
-	ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+	ck_assert_int_eq(module_param_read("queue_len", &v), 0);
 	ck_assert_uint_eq(v, 8);
 	unload_ok();
 }
@@ -131,12 +131,12 @@ START_TEST(load_with_bad_queue_len_fails)
 					   "queue_len=5", "queue_len=65537" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int ret = hwevent_module_load(hwt_ko_path(), bad[i]);
+		int ret = module_load(hwt_ko_path(), bad[i]);
 
 		ck_assert_msg(ret == -EINVAL, "load with %s returned %d (%s), "
 			      "expected -EINVAL", bad[i], ret,
 			      strerror(ret < 0 ? -ret : 0));
-		ck_assert_msg(!hwevent_module_loaded(), "loaded with %s",
+		ck_assert_msg(!module_loaded(), "loaded with %s",
 			      bad[i]);
 	}
 }
@@ -148,10 +148,10 @@ START_TEST(unload_busy_while_open)
 
 	load_ok(NULL);
 	fd = hwt_open();
-	ret = hwevent_module_unload();
+	ret = module_unload();
 	ck_assert_msg(ret == -EBUSY, "unload with an open file returned %d (%s),"
 		      " expected -EBUSY", ret, strerror(ret < 0 ? -ret : 0));
-	ck_assert(hwevent_module_loaded());
+	ck_assert(module_loaded());
 	close(fd);
 	unload_ok();
 }
@@ -170,9 +170,9 @@ START_TEST(unload_busy_with_pending_registration)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
-	ck_assert_int_eq(hwevent_module_unload(), -EBUSY);
+	ck_assert_int_eq(module_unload(), -EBUSY);
 	close(fd2);
-	ck_assert_int_eq(hwevent_module_unload(), -EBUSY);
+	ck_assert_int_eq(module_unload(), -EBUSY);
 	hwt_assert_delta(&c0, 1, 0, 0, 1);
 	close(fd);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
@@ -190,7 +190,7 @@ static void app_loads_and_unloads(unsigned int type)
 	uint64_t elapsed;
 	int st;
 
-	ck_assert(!hwevent_module_loaded());
+	ck_assert(!module_loaded());
 	st = hwt_run(argv, (uid_t)-1, &o, APP_TIMEOUT_S, &elapsed);
 	ck_assert_msg(st == 0, "%s exited with %d; stderr: %s; stdout: %s",
 		      argv[0], st, o.err, o.out);
@@ -202,7 +202,7 @@ static void app_loads_and_unloads(unsigned int type)
 	/* Two events, each due 50 ms after its registration. */
 	ck_assert_msg(elapsed >= 100 * NS_PER_MS, "2 events of 0.05 s took only"
 		      " %" PRIu64 " ns", elapsed);
-	ck_assert_msg(!hwevent_module_loaded(),
+	ck_assert_msg(!module_loaded(),
 		      "module still loaded after the app exited; stderr: %s",
 		      o.err);
 }
@@ -232,7 +232,7 @@ START_TEST(app_eventfd_more_events_than_max_pending)
 	ck_assert_msg(st == 0, "app exited with %d; stderr: %s", st, o.err);
 	ck_assert_msg(hwt_contains(o.out, "event 1100: type 1 cookie"),
 		      "no 1100th event; stderr: %s", o.err);
-	ck_assert(!hwevent_module_loaded());
+	ck_assert(!module_loaded());
 }
 END_TEST
 
@@ -250,7 +250,7 @@ START_TEST(app_leaves_preloaded_module_loaded)
 	st = hwt_run(argv, (uid_t)-1, &o, APP_TIMEOUT_S, NULL);
 	ck_assert_msg(st == 0, "app exited with %d; stderr: %s", st, o.err);
 	ck_assert_msg(event_lines(o.out, 1) == 2, "stdout: %s", o.out);
-	ck_assert_msg(hwevent_module_loaded(),
+	ck_assert_msg(module_loaded(),
 		      "the app unloaded a module it had not loaded");
 	hwt_assert_delta(&c0, 2, 2, 0, 0);
 	unload_ok();
@@ -277,7 +277,7 @@ START_TEST(app_without_module_file_fails)
 	ck_assert_msg(hwt_contains(o.err, ko),
 		      "stderr does not name %s: %s", ko, o.err);
 	ck_assert_msg(event_lines(o.out, 1) == 0, "stdout: %s", o.out);
-	ck_assert(!hwevent_module_loaded());
+	ck_assert(!module_loaded());
 }
 END_TEST
 
@@ -305,7 +305,7 @@ START_TEST(app_non_root_cannot_load_module)
 		      hwt_contains(o.err, "permi") ||
 		      hwt_contains(o.err, "privilege"),
 		      "stderr says nothing about root or permission: %s", o.err);
-	ck_assert(!hwevent_module_loaded());
+	ck_assert(!module_loaded());
 }
 END_TEST
 
@@ -332,7 +332,7 @@ START_TEST(app_non_root_cannot_open_device)
 	ck_assert_msg(hwt_contains(o.err, HWEVENT_DEV_PATH) &&
 		      hwt_contains(o.err, "permission"),
 		      "stderr does not explain: %s", o.err);
-	ck_assert(hwevent_module_loaded());
+	ck_assert(module_loaded());
 	hwt_assert_rest();
 	unload_ok();
 }

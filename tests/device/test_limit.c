@@ -17,7 +17,7 @@
 static uint64_t max_pending(void)
 {
 	uint64_t v = 0;
-	int ret = hwevent_param_read("max_pending", &v);
+	int ret = module_param_read("max_pending", &v);
 
 	ck_assert_msg(ret == 0, "reading max_pending: %s", strerror(-ret));
 	return v;
@@ -25,7 +25,7 @@ static uint64_t max_pending(void)
 
 static void set_max_pending(uint64_t v)
 {
-	int ret = hwevent_param_write("max_pending", v);
+	int ret = module_param_write("max_pending", v);
 
 	ck_assert_msg(ret == 0, "writing max_pending=%" PRIu64 ": %s", v,
 		      strerror(-ret));
@@ -68,7 +68,7 @@ END_TEST
 
 START_TEST(max_pending_zero_einval)
 {
-	ck_assert_int_eq(hwevent_param_write("max_pending", 0), -EINVAL);
+	ck_assert_int_eq(module_param_write("max_pending", 0), -EINVAL);
 	ck_assert_uint_eq(max_pending(), DEFAULT_MAX_PENDING);
 }
 END_TEST
@@ -77,14 +77,14 @@ START_TEST(max_pending_above_limit_einval)
 {
 	static const uint64_t huge[] = { 1ULL << 32, UINT64_MAX };
 
-	ck_assert_int_eq(hwevent_param_write("max_pending", 1000001), -EINVAL);
-	ck_assert_int_eq(hwevent_param_write("max_pending", 4000000000ULL),
+	ck_assert_int_eq(module_param_write("max_pending", 1000001), -EINVAL);
+	ck_assert_int_eq(module_param_write("max_pending", 4000000000ULL),
 			 -EINVAL);
 	ck_assert_uint_eq(max_pending(), DEFAULT_MAX_PENDING);
 	/* Too big for the parameter's type: the kernel's parser may say so
 	 * (ERANGE) before the range check. */
 	for (size_t i = 0; i < 2; i++) {
-		int ret = hwevent_param_write("max_pending", huge[i]);
+		int ret = module_param_write("max_pending", huge[i]);
 
 		ck_assert_msg(ret == -EINVAL || ret == -ERANGE, "writing %" PRIu64
 			      " returned %d", huge[i], ret);
@@ -137,9 +137,9 @@ START_TEST(limit_enospc_per_file)
 	fill(a, efd, 8);
 	ck_assert_int_eq(hwevent_register_eventfd(a, efd, NS_PER_MS, 0, NULL),
 			 -ENOSPC);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwevent_wait_request(a, NS_PER_MS, 0, &m), -ENOSPC);
-	ck_assert(hwevent_now_ns() - t0 < 5 * NS_PER_SEC);
+	ck_assert(now_ns() - t0 < 5 * NS_PER_SEC);
 	hwt_assert_delta(&c0, 8, 0, 0, 8);
 	fill(b, efd, 8);
 	ck_assert_int_eq(hwevent_register_eventfd(b, efd, NS_PER_MS, 0, NULL),
@@ -223,12 +223,12 @@ START_TEST(limit_room_after_fire_eventually)
 	hwt_reg_eventfd(fd, efd, 50 * NS_PER_MS);
 	hwt_reg_eventfd(fd, efd, 50 * NS_PER_MS);
 	ck_assert_uint_eq(hwt_efd_collect(efd, 2, SOON_MS), 2);
-	deadline = hwevent_now_ns() + 5 * NS_PER_SEC;
+	deadline = now_ns() + 5 * NS_PER_SEC;
 	do {
 		ret = hwevent_register_eventfd(fd, efd, LONG_DUE_NS, 0, NULL);
 		if (ret == -ENOSPC)
 			hwt_sleep_ms(10);
-	} while (ret == -ENOSPC && hwevent_now_ns() < deadline);
+	} while (ret == -ENOSPC && now_ns() < deadline);
 	ck_assert_msg(ret == 0, "no room 5 s after both fired: %s",
 		      strerror(-ret));
 	close(fd);
@@ -256,12 +256,12 @@ START_TEST(limit_fired_do_not_accumulate)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	for (int i = 0; i < ROUNDS; i++) {
-		uint64_t deadline = hwevent_now_ns() + NS_PER_SEC;
+		uint64_t deadline = now_ns() + NS_PER_SEC;
 
 		for (;;) {
 			ret = hwevent_register_eventfd(fd, efd, NS_PER_US, i,
 						       NULL);
-			if (ret != -ENOSPC || hwevent_now_ns() >= deadline)
+			if (ret != -ENOSPC || now_ns() >= deadline)
 				break;
 			retries++;
 			hwt_sleep_ms(1);

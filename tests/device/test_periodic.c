@@ -42,9 +42,9 @@ static uint64_t max_periods(uint64_t t0, uint64_t t1, uint64_t due_ns,
 /* Collect an eventfd's counts for @ms milliseconds. */
 static uint64_t efd_collect_for(int efd, unsigned int ms)
 {
-	uint64_t end = hwevent_now_ns() + (uint64_t)ms * NS_PER_MS, sum = 0;
+	uint64_t end = now_ns() + (uint64_t)ms * NS_PER_MS, sum = 0;
 
-	while (hwevent_now_ns() < end)
+	while (now_ns() < end)
 		sum += hwt_efd_wait(efd, 10);
 	return sum;
 }
@@ -65,7 +65,7 @@ static void periodic_eventfd_counts(uint64_t due, uint64_t period,
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_periodic_efd(fd, efd, due, period);
 	if (sleep) {
 		hwt_sleep_ms(run_ms);
@@ -75,9 +75,9 @@ static void periodic_eventfd_counts(uint64_t due, uint64_t period,
 	} else {
 		sum = efd_collect_for(efd, run_ms);
 	}
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_int_eq(hwt_cancel(fd, id), 0);
-	t2 = hwevent_now_ns();
+	t2 = now_ns();
 	sum += hwt_efd_take(efd);
 	c1 = hwt_counters();
 	upper = max_periods(t0, t2, due, period);
@@ -133,10 +133,10 @@ START_TEST(periodic_first_firing_after_due)
 
 	fd = hwt_open();
 	efd = hwt_eventfd();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwt_reg_periodic_efd(fd, efd, due, period);
 	v = hwt_efd_wait(efd, SOON_MS);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_uint_ge(v, 1);
 	ck_assert_msg(t1 - t0 >= due, "signalled %" PRIu64 " ns after the call,"
 		      " before due", t1 - t0);
@@ -213,7 +213,7 @@ START_TEST(periodic_queue_records_increasing_seq)
 
 	fd = hwt_open();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_queue(fd, due, period, 77);
 	ck_assert_uint_eq(hwt_collect_msgs(fd, m, N, SOON_MS), N);
 	for (int i = 0; i < N; i++) {
@@ -372,9 +372,9 @@ START_TEST(periodic_request_register_then_wait)
 
 	fd = hwt_open();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = reg_periodic_request(fd, due, period, 55, &m);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(t1 - t0 >= due, "returned before due");
 	ck_assert_uint_eq(m.cookie, 55);
 	ck_assert_uint_eq(m.type, HWEVENT_TYPE_REQUEST);
@@ -497,7 +497,7 @@ START_TEST(periodic_request_wait_eintr_keeps_registration)
 	id = reg_periodic_request(fd, 10 * NS_PER_MS, period, 1, &m1);
 	k = (struct kicker){ pthread_self(), 100 };
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwt_wait(fd, id, &m2);
 	pthread_join(t, NULL);
 	ck_assert_msg(ret == -EINTR, "wait returned %d (%s), expected -EINTR",
@@ -744,7 +744,7 @@ static void *waiter_fn(void *arg)
 	struct waiter *w = arg;
 
 	w->ret = hwt_wait(w->fd, w->id, &w->m);
-	w->t_ret = hwevent_now_ns();
+	w->t_ret = now_ns();
 	return NULL;
 }
 
@@ -763,7 +763,7 @@ START_TEST(periodic_request_cancel_wakes_blocked_wait)
 	w.id = reg_periodic_request(w.fd, NS_PER_MS, LONG_DUE_NS, 1, NULL);
 	ck_assert_int_eq(pthread_create(&t, NULL, waiter_fn, &w), 0);
 	hwt_sleep_ms(200);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwt_cancel(w.fd, w.id), 0);
 	pthread_join(t, NULL);
 	ck_assert_msg(w.ret == -ECANCELED, "the blocked wait returned %d (%s),"
@@ -902,13 +902,13 @@ END_TEST
 static void expect_wait_err(int fd, uint64_t id, int err)
 {
 	struct hwevent_counters c0 = hwt_counters();
-	uint64_t t0 = hwevent_now_ns();
+	uint64_t t0 = now_ns();
 	int ret = hwt_wait(fd, id, NULL);
 
 	ck_assert_msg(ret == -err, "wait on id %" PRIu64 " returned %d (%s), "
 		      "expected -%s", id, ret, ret ? strerror(-ret) : "success",
 		      strerrorname_np(err));
-	ck_assert(hwevent_now_ns() - t0 < 5 * NS_PER_SEC);
+	ck_assert(now_ns() - t0 < 5 * NS_PER_SEC);
 	hwt_assert_delta_rcp(&c0, 0, 0, 0);
 }
 

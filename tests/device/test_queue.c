@@ -32,7 +32,7 @@ static void check_record(const struct hwevent_msg *m, uint64_t cookie,
 	ck_assert_msg(m->fired_ns >= t0 + due, "fired_ns %" PRIu64 " is less "
 		      "than due %" PRIu64 " ns after the registration at %"
 		      PRIu64, (uint64_t)m->fired_ns, due, t0);
-	ck_assert_msg(m->fired_ns <= hwevent_now_ns(), "fired_ns in the future");
+	ck_assert_msg(m->fired_ns <= now_ns(), "fired_ns in the future");
 }
 
 /* The queue of @fd is empty: poll says so and a non-blocking read too. */
@@ -70,10 +70,10 @@ START_TEST(queue_register_returns_at_once)
 	hwt_reg_arg(&r, HWEVENT_TYPE_QUEUE, LONG_DUE_NS, 0, 9, 0);
 	memset(&r.id, 0xa5, sizeof(r.id));
 	memset(&r.msg, 0xa5, sizeof(r.msg));
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwt_register(fd, &r);
 	ck_assert_msg(ret == 0, "register: %s", strerror(-ret));
-	ck_assert_msg(hwevent_now_ns() - t0 < 5 * NS_PER_SEC,
+	ck_assert_msg(now_ns() - t0 < 5 * NS_PER_SEC,
 		      "QUEUE registration blocked");
 	ck_assert_uint_eq(r.id, 1);
 	ck_assert_msg(!memcmp(&r.msg, &zero, sizeof(zero)), "msg not zeroed");
@@ -99,12 +99,12 @@ START_TEST(queue_record_after_due)
 
 	fd = hwt_open();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_queue(fd, due, 0, cookie);
 	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, SOON_MS), 1);
 	ck_assert_msg(p.revents == POLLIN, "revents %#x", p.revents);
-	ck_assert_msg(hwevent_now_ns() - t0 >= due, "readable before due");
+	ck_assert_msg(now_ns() - t0 >= due, "readable before due");
 	memset(m, 0xa5, sizeof(m));
 	n = hwt_read_raw(fd, m, sizeof(m));
 	ck_assert_msg(n == (ssize_t)MSG_SIZE, "read returned %zd, expected %zu",
@@ -203,14 +203,14 @@ START_TEST(queue_nonblock_empty_eagain)
 
 	fd = hwevent_open(O_NONBLOCK);
 	ck_assert_int_ge(fd, 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), -EAGAIN);
 	hwt_reg_queue(fd, LONG_DUE_NS, 0, 1);
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), -EAGAIN);
 	fd2 = hwt_open();
 	ck_assert_int_eq(fcntl(fd2, F_SETFL, O_NONBLOCK), 0);
 	ck_assert_int_eq(hwt_read_raw(fd2, &m, sizeof(m)), -EAGAIN);
-	ck_assert(hwevent_now_ns() - t0 < 5 * NS_PER_SEC);
+	ck_assert(now_ns() - t0 < 5 * NS_PER_SEC);
 	close(fd);
 	close(fd2);
 	hwt_assert_rest();
@@ -227,10 +227,10 @@ START_TEST(queue_blocking_read_woken_by_event)
 	int fd;
 
 	fd = hwt_open();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_queue(fd, due, 0, 5);
 	n = hwt_read_raw(fd, m, sizeof(m));
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(n == (ssize_t)MSG_SIZE, "read returned %zd", n);
 	ck_assert_msg(t1 - t0 >= due, "read returned before due");
 	check_record(&m[0], 5, id, t0, due);
@@ -276,9 +276,9 @@ START_TEST(queue_blocking_read_eintr)
 	fd = hwt_open();
 	k = (struct kicker){ pthread_self(), SIGUSR1, 100 };
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), -EINTR);
-	ck_assert(hwevent_now_ns() - t0 < SOON_MS * NS_PER_MS);
+	ck_assert(now_ns() - t0 < SOON_MS * NS_PER_MS);
 	pthread_join(t, NULL);
 	fire_n(fd, 1);
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), MSG_SIZE);
@@ -365,10 +365,10 @@ START_TEST(queue_poll_wakes_on_event)
 	fd = hwt_open();
 	p = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
 	ck_assert_int_eq(poll(&p, 1, 0), 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwt_reg_queue(fd, due, 0, 1);
 	ck_assert_int_eq(poll(&p, 1, SOON_MS), 1);
-	ck_assert_msg(hwevent_now_ns() - t0 >= due, "POLLIN before due");
+	ck_assert_msg(now_ns() - t0 >= due, "POLLIN before due");
 	ck_assert_msg(p.revents & POLLIN, "revents %#x", p.revents);
 	ck_assert_msg(!(p.revents & (POLLERR | POLLHUP)), "revents %#x",
 		      p.revents);
@@ -455,7 +455,7 @@ static void *cpu_reg_fn(void *arg)
 	c->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	for (int k = 0; k < c->n && !c->err; k++) {
 		uint64_t at = c->t_base + (uint64_t)k * 20 * NS_PER_US;
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 
 		c->err = hwt_register_queue(c->fd, at > now ? at - now : 1, 0,
 					    (uint64_t)c->cpu << 32 | (uint64_t)k,
@@ -490,7 +490,7 @@ START_TEST(queue_seq_order_across_cpus)
 	ck_assert_int_ge(fd, 0);
 	hwt_set_queue_len(DEFAULT_QUEUE_LEN);
 	for (round = 0; round < ROUNDS && !inversions; round++) {
-		uint64_t base = hwevent_now_ns() + 150 * NS_PER_MS;
+		uint64_t base = now_ns() + 150 * NS_PER_MS;
 		unsigned int got = 0;
 
 		for (int i = 0; i < 2; i++) {
@@ -601,9 +601,9 @@ START_TEST(queue_len_is_exact_power_of_2)
 	int fd;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(hwevent_param_write("queue_len", bad[i]),
+		ck_assert_int_eq(module_param_write("queue_len", bad[i]),
 				 -EINVAL);
-		ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+		ck_assert_int_eq(module_param_read("queue_len", &v), 0);
 		ck_assert_uint_eq(v, DEFAULT_QUEUE_LEN);
 	}
 	hwt_set_queue_len(8);
@@ -652,15 +652,15 @@ START_TEST(queue_len_param_bounds)
 	static const uint64_t bad[] = { 0, 1, 65537, 100000 };
 	uint64_t v;
 
-	ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+	ck_assert_int_eq(module_param_read("queue_len", &v), 0);
 	ck_assert_uint_eq(v, DEFAULT_QUEUE_LEN);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int ret = hwevent_param_write("queue_len", bad[i]);
+		int ret = module_param_write("queue_len", bad[i]);
 
 		ck_assert_msg(ret == -EINVAL, "queue_len=%" PRIu64 " returned %d"
 			      " (%s), expected -EINVAL", bad[i], ret,
 			      strerror(ret < 0 ? -ret : 0));
-		ck_assert_int_eq(hwevent_param_read("queue_len", &v), 0);
+		ck_assert_int_eq(module_param_read("queue_len", &v), 0);
 		ck_assert_uint_eq(v, DEFAULT_QUEUE_LEN);
 	}
 	hwt_set_queue_len(2);
@@ -847,10 +847,10 @@ START_TEST(queue_sigio_with_o_async)
 	fd = hwt_open();
 	ck_assert_int_eq(fcntl(fd, F_SETOWN, getpid()), 0);
 	ck_assert_int_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC), 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwt_reg_queue(fd, due, 0, 1);
 	ck_assert_msg(wait_sig(SIGIO, SOON_MS, &si) == SIGIO, "no SIGIO");
-	ck_assert_msg(hwevent_now_ns() - t0 >= due, "SIGIO before due");
+	ck_assert_msg(now_ns() - t0 >= due, "SIGIO before due");
 	ck_assert(hwt_readable(fd, 0));
 	close(fd);
 	hwt_assert_rest();

@@ -170,7 +170,7 @@ START_TEST(race_eventfd_fire_vs_close)
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_ge(efd, 0);
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	for (int i = 0; i < 2; i++) {
 		atomic_init(&done[i], false);
 		atomic_init(&rings[i].head, 0);
@@ -204,7 +204,7 @@ START_TEST(race_eventfd_fire_vs_close)
 		 PRIu64 " cancelled, in %.2f s", RACE_OPENS, total,
 		 r[0].handed_over, r[1].handed_over, c1.fired - c0.fired,
 		 c1.cancelled - c0.cancelled,
-		 (double)(hwevent_now_ns() - t0) / 1e9);
+		 (double)(now_ns() - t0) / 1e9);
 	ck_assert_uint_eq(c1.registered - c0.registered, total);
 	ck_assert_msg(c1.fired - c0.fired + c1.cancelled - c0.cancelled == total,
 		      "fired %" PRIu64 " + cancelled %" PRIu64 " != registered %"
@@ -271,7 +271,7 @@ START_TEST(race_request_fire_vs_signal)
 	atomic_init(&k.stop, false);
 	k.rng = rng + 17;
 	k.kicks = 0;
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(pthread_create(&th, NULL, kicker_fn, &k), 0);
 
 	for (uint64_t i = 1; i <= RACE_REQUESTS; i++) {
@@ -284,9 +284,9 @@ START_TEST(race_request_fire_vs_signal)
 		int ret;
 
 		memset(&m, 0, sizeof(m));
-		t1 = hwevent_now_ns();
+		t1 = now_ns();
 		ret = hwevent_wait_request(fd, due, i, &m);
-		t2 = hwevent_now_ns();
+		t2 = now_ns();
 		if (ret == -EINTR) {
 			n_intr++;
 			continue;
@@ -322,7 +322,7 @@ START_TEST(race_request_fire_vs_signal)
 	hwt_diag("%d requests, %" PRIu64 " signals: %" PRIu64 " fired, %" PRIu64
 		 " EINTR (%" PRIu64 " cancelled), in %.2f s", RACE_REQUESTS,
 		 k.kicks, n_ok, n_intr, c1.cancelled - c0.cancelled,
-		 (double)(hwevent_now_ns() - t0) / 1e9);
+		 (double)(now_ns() - t0) / 1e9);
 	ck_assert_msg(!err, "a request failed with %s", strerror(-err));
 	ck_assert_msg(!n_bad, "%" PRIu64 " bad messages, first: %s", n_bad, bad);
 	ck_assert_uint_eq(n_ok + n_intr, RACE_REQUESTS);
@@ -370,7 +370,7 @@ START_TEST(race_sigkill_vs_fire)
 	int status;
 
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	for (int i = 0; i < RACE_KILLS; i++) {
 		int p[2];
 		char c;
@@ -401,7 +401,7 @@ START_TEST(race_sigkill_vs_fire)
 		 " fired, %" PRIu64 " cancelled, in %.2f s", RACE_KILLS,
 		 c1.registered - c0.registered, c1.fired - c0.fired,
 		 c1.cancelled - c0.cancelled,
-		 (double)(hwevent_now_ns() - t0) / 1e9);
+		 (double)(now_ns() - t0) / 1e9);
 	ck_assert_uint_eq(c1.registered - c0.registered,
 			  (c1.fired - c0.fired) + (c1.cancelled - c0.cancelled));
 	hwt_assert_rest();

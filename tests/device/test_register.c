@@ -18,11 +18,11 @@ START_TEST(eventfd_fires_after_due)
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	id = hwt_reg_eventfd(fd, efd, due);
 	ck_assert_uint_eq(id, 1);
 	v = hwt_efd_wait(efd, SOON_MS);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(v == 1, "eventfd value %" PRIu64 ", expected 1", v);
 	ck_assert_msg(t1 - t0 >= due, "signalled after %" PRIu64 " ns, before "
 		      "the due time of %" PRIu64 " ns", t1 - t0, due);
@@ -75,10 +75,10 @@ START_TEST(eventfd_returns_id_and_zeroed_msg)
 	hwt_reg_eventfd_arg(&r, efd, LONG_DUE_NS, 42);
 	memset(&r.id, 0xa5, sizeof(r.id));
 	memset(&r.msg, 0xa5, sizeof(r.msg));
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwevent_register(fd, &r);
 	ck_assert_msg(ret == 0, "register: %s", strerror(-ret));
-	ck_assert_msg(hwevent_now_ns() - t0 < 5 * NS_PER_SEC,
+	ck_assert_msg(now_ns() - t0 < 5 * NS_PER_SEC,
 		      "EVENTFD registration blocked");
 	ck_assert_uint_eq(r.id, 1);
 	ck_assert_msg(!memcmp(&r.msg, &zero, sizeof(zero)),
@@ -219,9 +219,9 @@ START_TEST(request_returns_msg_after_due)
 	r.due_ns = due;
 	r.cookie = cookie;
 	memset(&r.msg, 0xa5, sizeof(r.msg));
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwevent_register(fd, &r);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(ret == 0, "request: %s", strerror(-ret));
 	ck_assert_msg(t1 - t0 >= due, "returned after %" PRIu64 " ns, before "
 		      "the due time", t1 - t0);
@@ -243,9 +243,9 @@ START_TEST(request_min_due_fires)
 
 	fd = hwt_open();
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwevent_wait_request(fd, HWEVENT_DUE_MIN_NS, 7, &m);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(ret == 0, "request: %s", strerror(-ret));
 	check_msg(&m, 7, 1, t0, t1, HWEVENT_DUE_MIN_NS);
 	hwt_assert_delta(&c0, 1, 1, 0, 0);
@@ -263,10 +263,10 @@ START_TEST(request_ids_and_seq_increase)
 
 	fd = hwt_open();
 	for (uint64_t i = 1; i <= 5; i++) {
-		uint64_t t0 = hwevent_now_ns(), t1;
+		uint64_t t0 = now_ns(), t1;
 
 		ret = hwevent_wait_request(fd, NS_PER_MS, 100 + i, &m);
-		t1 = hwevent_now_ns();
+		t1 = now_ns();
 		ck_assert_msg(ret == 0, "request %" PRIu64 ": %s", i,
 			      strerror(-ret));
 		check_msg(&m, 100 + i, i, t0, t1, NS_PER_MS);
@@ -324,7 +324,7 @@ static void *req_thread_fn(void *arg)
 	for (int i = 0; i < REQ_PER_THREAD; i++) {
 		uint64_t cookie = (uint64_t)t->index << 32 | (uint64_t)i;
 		uint64_t due = (uint64_t)(10 + 10 * ((t->index + i) % 4)) * NS_PER_MS;
-		uint64_t t0 = hwevent_now_ns();
+		uint64_t t0 = now_ns();
 		struct hwevent_msg m;
 		int ret = hwevent_wait_request(t->fd, due, cookie, &m);
 

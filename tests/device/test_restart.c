@@ -131,11 +131,11 @@ START_TEST(restart_task_work_does_not_starve_register)
 	fd = hwt_open();
 	c0 = hwt_counters();
 	hail_start(&h);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 20 * NS_PER_MS, 0, 7, 0);
 	/* Before the fix this never returned: stopped by the test timeout. */
 	ret = hwt_register(fd, &r);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	cqes = hail_stop(&h);
 	hwt_diag("REGISTER due in 20 ms returned after %.1f ms; %u io_uring "
 		 "completions reached the thread, %" PRIu64 " writes",
@@ -218,7 +218,7 @@ START_TEST(restart_sa_restart_resumes_registration)
 	k = (struct kicker){ pthread_self(), SIGUSR2, 50 };
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 500 * NS_PER_MS, 0, 3, 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ret = hwt_register(fd, &r);
 	pthread_join(t, NULL);
 	ck_assert_msg(ret == 0, "REGISTER: %s", strerror(-ret));

@@ -70,10 +70,10 @@ START_TEST(uring_request_completes_with_msg)
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, 0, cookie, 0);
 	memset(&r.msg, 0xa5, sizeof(r.msg));
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	submit_register(&ring, fd, &r, 7);
 	expect_cqe(&ring, 0, 7);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(t1 - t0 >= due, "CQE %" PRIu64 " ns after submission, "
 		      "before due", t1 - t0);
 	ck_assert_uint_eq(r.id, 1);
@@ -112,7 +112,7 @@ static void one_request(unsigned int flags)
 		      strerror(-ret));
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, 0, 6, 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	submit_register(&ring, fd, &r, 6);
 	expect_cqe(&ring, 0, 6);
 	ck_assert_uint_eq(r.id, 1);
@@ -245,7 +245,7 @@ START_TEST(uring_many_in_flight_due_order)
 		hwevent_uring_prep_register(sqe, fd, &r[k]);
 		io_uring_sqe_set_data64(sqe, (uint64_t)k);
 	}
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwt_ring_submit(&ring, N);
 	hwt_assert_delta(&c0, N, 0, 0, N);
 	for (int i = 0; i < N; i++) {
@@ -304,10 +304,10 @@ START_TEST(uring_eventfd_completes_at_once)
 	hwt_ring_init(&ring, 4);
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_EVENTFD, NS_PER_SEC, 0, 1, efd);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	submit_register(&ring, fd, &r, 3);
 	expect_cqe(&ring, 0, 3);
-	ck_assert_msg(hwevent_now_ns() - t0 < NS_PER_SEC && !hwt_efd_ready(efd),
+	ck_assert_msg(now_ns() - t0 < NS_PER_SEC && !hwt_efd_ready(efd),
 		      "the CQE waited for the event");
 	ck_assert_uint_eq(r.id, 1);
 	hwt_assert_delta(&c0, 1, 0, 0, 1);
@@ -568,10 +568,10 @@ START_TEST(uring_cancel_in_flight_ecanceled)
 	submit_register(&ring, fd, &r, 9);
 	hwt_sleep_ms(20);
 	assert_no_cqe(&ring);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
 	expect_cqe(&ring, -ECANCELED, 9);
-	ck_assert(hwevent_now_ns() - t0 < 5 * NS_PER_SEC);
+	ck_assert(now_ns() - t0 < 5 * NS_PER_SEC);
 	ck_assert_msg(!memcmp(&r.msg, &zero, sizeof(zero)),
 		      "a cancelled request wrote a message");
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
@@ -596,7 +596,7 @@ START_TEST(uring_close_device_fd_requests_complete)
 	fd = hwt_open();
 	hwt_ring_init(&ring, 8);
 	c0 = hwt_counters();
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	for (int i = 0; i < N; i++) {
 		hwt_reg_arg(&r[i], HWEVENT_TYPE_REQUEST,
 			    (uint64_t)(i + 1) * 100 * NS_PER_MS, 0,
@@ -668,7 +668,7 @@ START_TEST(uring_periodic_waits_in_order)
 	hwt_ring_init(&ring, 8);
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, period, 8, 0);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	submit_register(&ring, fd, &r, 100);
 	expect_cqe(&ring, 0, 100);
 	ck_assert_uint_eq(r.msg.id, r.id);
@@ -877,13 +877,13 @@ static void child_goes_away(enum child_end how, bool ring_first,
 	ck_assert(hwt_wait_pending(EXIT_REQS, SOON_MS));
 	hwt_assert_delta(&c0, EXIT_REQS, 0, 0, EXIT_REQS);
 	hwt_sleep_ms(50);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	if (how == END_SIGKILL)
 		kill(pid, SIGKILL);
 	else
 		ck_assert_int_eq(write(go[1], "g", 1), 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	close(ready[0]);
 	close(go[1]);
 	hwt_diag("child with %d requests in flight reaped %.3f s after the %s",
@@ -1042,12 +1042,12 @@ START_TEST(uring_child_exit_on_shared_file_cancels_only_its_own)
 	close(ready[1]);
 	ck_assert_msg(read(ready[0], &c, 1) == 1, "the child failed to submit");
 	close(ready[0]);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "child status %#x", status);
-	ck_assert_msg(hwevent_now_ns() - t0 < REAP_MAX_NS, "the child took "
-		      "%.2f s to go", (double)(hwevent_now_ns() - t0) / 1e9);
+	ck_assert_msg(now_ns() - t0 < REAP_MAX_NS, "the child took "
+		      "%.2f s to go", (double)(now_ns() - t0) / 1e9);
 	ck_assert(hwt_wait_pending(2, SOON_MS));
 	hwt_assert_delta(&c0, 6, 0, 4, 2);
 	assert_no_cqe(&ring);
@@ -1101,11 +1101,11 @@ START_TEST(uring_child_exit_with_wait_keeps_registration)
 	close(ready[1]);
 	ck_assert_msg(read(ready[0], &c, 1) == 1, "the child failed to submit");
 	close(ready[0]);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "child status %#x", status);
-	ck_assert(hwevent_now_ns() - t0 < REAP_MAX_NS);
+	ck_assert(now_ns() - t0 < REAP_MAX_NS);
 	hwt_sleep_ms(100);
 	hwt_assert_delta_rcp(&c0, 1, 0, 1);
 	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);

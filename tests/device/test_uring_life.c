@@ -117,7 +117,7 @@ static uint64_t life_case_run(enum life_case how)
 	ck_assert_msg(read(ready[0], &c, 1) == 1, "the child failed before "
 		      "its WAIT was in flight");
 	close(ready[0]);
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	if (how != CLOSE_RING) {
 		/* An SQPOLL process goes only when its ring lets it. */
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -126,7 +126,7 @@ static uint64_t life_case_run(enum life_case how)
 	}
 	ck_assert_msg(hwt_wait_pending(0, 30000), "the child's registration "
 		      "is still pending 30 s after it let go");
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	if (how == CLOSE_RING) {
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -142,7 +142,7 @@ static void life_test(enum life_case how, const char *what)
 	int ret;
 
 	if (!uring_cancels()) {
-		ret = hwevent_param_write("uring_timeout_ms", DEADLINE_MS);
+		ret = module_param_write("uring_timeout_ms", DEADLINE_MS);
 		ck_assert_msg(ret == 0, "setting uring_timeout_ms: %s",
 			      strerror(-ret));
 	}
@@ -203,7 +203,7 @@ START_TEST(uring_deadline_etime_and_erange)
 			 "later): the driver sets no deadline");
 		return;
 	}
-	ck_assert_int_eq(hwevent_param_write("uring_timeout_ms", DEADLINE_MS), 0);
+	ck_assert_int_eq(module_param_write("uring_timeout_ms", DEADLINE_MS), 0);
 	fd = hwt_open();
 	hwt_ring_init(&ring, 4);
 	c0 = hwt_counters();
@@ -211,11 +211,11 @@ START_TEST(uring_deadline_etime_and_erange)
 	ck_assert_int_eq(hwt_register(fd, &r), 0);
 	memset(&w, 0, sizeof(w));
 	w.id = r.id;
-	t0 = hwevent_now_ns();
+	t0 = now_ns();
 	hwevent_uring_prep_wait(hwt_sqe(&ring), fd, &w);
 	hwt_ring_submit(&ring, 1);
 	ck_assert(hwt_ring_wait(&ring, SOON_MS + DEADLINE_MS, &res, &ud));
-	t1 = hwevent_now_ns();
+	t1 = now_ns();
 	ck_assert_msg(res == -ETIME, "WAIT past the deadline: %d (%s)", res,
 		      strerror(res < 0 ? -res : 0));
 	ck_assert_uint_ge(t1 - t0, DEADLINE_MS * NS_PER_MS);

@@ -52,10 +52,9 @@
 
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
+#include "clock.h"
+#include "module.h"
 
-#define NS_PER_US	1000ULL
-#define NS_PER_MS	1000000ULL
-#define NS_PER_SEC	1000000000ULL
 
 #define MAX_FDS		6
 #define MAX_IDS		48
@@ -101,14 +100,6 @@ static uint64_t rn(uint64_t n)
 static bool chance(unsigned int pct)
 {
 	return rn(100) < pct;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
 /* --- per-process state ----------------------------------------------- */

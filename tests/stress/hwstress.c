@@ -56,9 +56,9 @@
 
 #include "libhwevent.h"
 #include "libhwevent-uring.h"
+#include "clock.h"
+#include "module.h"
 
-#define NS_PER_MS	1000000ULL
-#define NS_PER_SEC	1000000000ULL
 /* Anything due "soon" arrives within this, even in the emulated VM. */
 #define SOON_MS		15000
 
@@ -97,14 +97,6 @@ static bool failed;
 static void stat_add(uint64_t *p, uint64_t v)
 {
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* xorshift64*: thread-local state. */
@@ -761,7 +753,7 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < 100 && (ret == -EBUSY || ret == -EAGAIN);
 		     i++) {
-			ret = hwevent_module_unload();
+			ret = module_unload();
 			if (ret == -EBUSY || ret == -EAGAIN)
 				usleep(100000);
 		}

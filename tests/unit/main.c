@@ -15,6 +15,7 @@ int main(void)
 	sr = srunner_create(parse_suite());
 	srunner_add_suite(sr, uapi_suite());
 	srunner_add_suite(sr, lib_suite());
+	srunner_add_suite(sr, module_suite());
 	srunner_add_suite(sr, app_suite());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);

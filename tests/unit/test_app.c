@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "libhwevent.h"
+#include "clock.h"
 #include "unit.h"
 
 #define RUN_TIMEOUT_MS	20000
@@ -168,13 +169,13 @@ static void run_app(const char *const *args, struct run *r)
 	close(out[1]);
 	close(err[1]);
 
-	deadline = hwevent_now_ns() + RUN_TIMEOUT_MS * 1000000ULL;
+	deadline = now_ns() + RUN_TIMEOUT_MS * 1000000ULL;
 	while (out[0] >= 0 || err[0] >= 0) {
 		struct pollfd fds[2] = {
 			{ .fd = out[0], .events = POLLIN },
 			{ .fd = err[0], .events = POLLIN },
 		};
-		uint64_t now = hwevent_now_ns();
+		uint64_t now = now_ns();
 
 		if (now >= deadline) {
 			kill(pid, SIGKILL);

@@ -5,16 +5,15 @@
  * The build host has no /dev/hwevent and no module; where a test depends on
  * that, it checks the world first and asserts what the library must then
  * return, so it also holds (or asserts the other branch) inside the VM.
- * No test loads or unloads a module: every hwevent_module_load() call here
- * fails before finit_module(2).
+ * The module helpers of common/ have their own tests (test_module.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "libhwevent.h"
@@ -25,12 +24,10 @@ static bool device_exists(void)
 	return access(HWEVENT_DEV_PATH, F_OK) == 0;
 }
 
-static bool sys_module_exists(void)
+/* The device's counters exist while the module is loaded. */
+static bool counters_exist(void)
 {
-	struct stat st;
-
-	return stat("/sys/module/" HWEVENT_MODULE_NAME, &st) == 0 &&
-	       S_ISDIR(st.st_mode);
+	return access(HWEVENT_COUNTERS_DIR, F_OK) == 0;
 }
 
 START_TEST(test_open)
@@ -67,21 +64,12 @@ START_TEST(test_open_bad_flags)
 }
 END_TEST
 
-START_TEST(test_module_loaded)
-{
-	ck_assert_int_eq(hwevent_module_loaded(), sys_module_exists());
-	/* Without module support (the build host) it cannot be loaded. */
-	if (access("/proc/modules", F_OK))
-		ck_assert(!hwevent_module_loaded());
-}
-END_TEST
-
 START_TEST(test_counters)
 {
 	struct hwevent_counters c;
 
 	memset(&c, 0xa5, sizeof(c));
-	if (!sys_module_exists()) {
+	if (!counters_exist()) {
 		ck_assert_int_eq(hwevent_read_counters(&c), -ENOENT);
 		/* All or nothing: untouched on failure. */
 		for (size_t i = 0; i < sizeof(c); i++)
@@ -97,98 +85,6 @@ END_TEST
 START_TEST(test_counters_null)
 {
 	ck_assert_int_eq(hwevent_read_counters(NULL), -EINVAL);
-}
-END_TEST
-
-static const char *const bad_names[] = {
-	"", "/", ".", "..", "../max_pending", "a/b", "/etc/passwd",
-	"max_pending/",
-};
-
-START_TEST(test_param_bad_name)
-{
-	uint64_t v = 42;
-
-	ck_assert_int_eq(hwevent_param_read(bad_names[_i], &v), -EINVAL);
-	ck_assert_uint_eq(v, 42);
-	ck_assert_int_eq(hwevent_param_write(bad_names[_i], 1), -EINVAL);
-}
-END_TEST
-
-START_TEST(test_param_args)
-{
-	char name[300];
-	uint64_t v = 42;
-
-	ck_assert_int_eq(hwevent_param_read(NULL, &v), -EINVAL);
-	ck_assert_int_eq(hwevent_param_write(NULL, 1), -EINVAL);
-	ck_assert_int_eq(hwevent_param_read("max_pending", NULL), -EINVAL);
-	memset(name, 'x', sizeof(name) - 1);
-	name[sizeof(name) - 1] = '\0';
-	ck_assert_int_eq(hwevent_param_read(name, &v), -ENAMETOOLONG);
-	ck_assert_int_eq(hwevent_param_write(name, 1), -ENAMETOOLONG);
-	ck_assert_uint_eq(v, 42);
-}
-END_TEST
-
-START_TEST(test_param_absent)
-{
-	uint64_t v = 42;
-
-	if (sys_module_exists()) {
-		/* Read only: changing it could disturb device tests. */
-		ck_assert_int_eq(hwevent_param_read("max_pending", &v), 0);
-		ck_assert_uint_gt(v, 0);
-		ck_assert_int_eq(hwevent_param_read("no_such_param", &v),
-				 -ENOENT);
-		return;
-	}
-	ck_assert_int_eq(hwevent_param_read("max_pending", &v), -ENOENT);
-	ck_assert_uint_eq(v, 42);
-	ck_assert_int_eq(hwevent_param_write("max_pending", 7), -ENOENT);
-}
-END_TEST
-
-/* Each of these fails before finit_module(2) is called. */
-START_TEST(test_module_load_no_file)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX], fifo[PATH_MAX + 16];
-
-	snprintf(dir, sizeof(dir), "%s/hwevent-unit-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	ck_assert_int_eq(hwevent_module_load(NULL, NULL), -EINVAL);
-	ck_assert_int_eq(hwevent_module_load("", NULL), -ENOENT);
-	ck_assert_int_eq(hwevent_module_load("/nonexistent/hwevent.ko",
-					     "max_pending=4"), -ENOENT);
-	ck_assert_int_eq(hwevent_module_load("/dev/null", NULL), -EINVAL);
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(hwevent_module_load(dir, NULL), -EISDIR);
-	snprintf(fifo, sizeof(fifo), "%s/fifo.ko", dir);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	/* Must neither block on the FIFO nor hand it to the kernel. */
-	ck_assert_int_eq(hwevent_module_load(fifo, NULL), -EINVAL);
-	unlink(fifo);
-	rmdir(dir);
-}
-END_TEST
-
-START_TEST(test_wait_for_device)
-{
-	uint64_t t0, dt;
-
-	ck_assert_int_eq(hwevent_wait_for_device(-1), -EINVAL);
-	if (device_exists()) {
-		ck_assert_int_eq(hwevent_wait_for_device(0), 0);
-		return;
-	}
-	ck_assert_int_eq(hwevent_wait_for_device(0), -ETIMEDOUT);
-	t0 = hwevent_now_ns();
-	ck_assert_int_eq(hwevent_wait_for_device(100), -ETIMEDOUT);
-	dt = hwevent_now_ns() - t0;
-	ck_assert_uint_ge(dt, 100ULL * 1000 * 1000);
-	ck_assert_uint_lt(dt, 2ULL * 1000 * 1000 * 1000);
 }
 END_TEST
 
@@ -338,7 +234,6 @@ END_TEST
 START_TEST(test_errno_untouched)
 {
 	struct hwevent_counters c;
-	uint64_t v;
 
 	errno = EXDEV;
 	hwevent_open(0);
@@ -359,18 +254,6 @@ START_TEST(test_errno_untouched)
 	ck_assert_int_eq(errno, EXDEV);
 	hwevent_read_counters(&c);
 	ck_assert_int_eq(errno, EXDEV);
-	hwevent_param_read("no_such_param", &v);
-	ck_assert_int_eq(errno, EXDEV);
-	hwevent_module_loaded();
-	ck_assert_int_eq(errno, EXDEV);
-	hwevent_module_load("/nonexistent/hwevent.ko", NULL);
-	ck_assert_int_eq(errno, EXDEV);
-	hwevent_wait_for_device(0);
-	ck_assert_int_eq(errno, EXDEV);
-	hwevent_parse_seconds("x", &v);
-	ck_assert_int_eq(errno, EXDEV);
-	hwevent_now_ns();
-	ck_assert_int_eq(errno, EXDEV);
 }
 END_TEST
 
@@ -381,15 +264,8 @@ Suite *lib_suite(void)
 
 	tcase_add_test(tc, test_open);
 	tcase_add_test(tc, test_open_bad_flags);
-	tcase_add_test(tc, test_module_loaded);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_counters_null);
-	tcase_add_loop_test(tc, test_param_bad_name, 0,
-			    sizeof(bad_names) / sizeof(bad_names[0]));
-	tcase_add_test(tc, test_param_args);
-	tcase_add_test(tc, test_param_absent);
-	tcase_add_test(tc, test_module_load_no_file);
-	tcase_add_test(tc, test_wait_for_device);
 	tcase_add_test(tc, test_register_bad_fd);
 	tcase_add_test(tc, test_register_wrong_file);
 	tcase_add_test(tc, test_register_init);

@@ -186,8 +186,6 @@ START_TEST(test_constants)
 	ck_assert_str_eq(HWEVENT_DEV_PATH, "/dev/hwevent");
 	ck_assert_str_eq(HWEVENT_COUNTERS_DIR,
 			 "/sys/class/misc/hwevent/counters");
-	ck_assert_str_eq(HWEVENT_PARAMS_DIR,
-			 "/sys/module/hwevent/parameters");
 }
 END_TEST
 
