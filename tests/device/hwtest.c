@@ -228,11 +228,7 @@ int hwt_ioctl(int fd, unsigned long cmd, void *arg)
 void hwt_reg_eventfd_arg(struct hwevent_register *r, int efd, uint64_t due_ns,
 			 uint64_t cookie)
 {
-	memset(r, 0, sizeof(*r));
-	r->type = HWEVENT_TYPE_EVENTFD;
-	r->due_ns = due_ns;
-	r->cookie = cookie;
-	r->eventfd = efd;
+	hwt_reg_arg(r, HWEVENT_TYPE_EVENTFD, due_ns, 0, cookie, efd);
 }
 
 uint64_t hwt_reg_eventfd(int fd, int efd, uint64_t due_ns)
@@ -584,35 +580,13 @@ int hwt_count_lines(const char *s, const char *needle)
 	return n;
 }
 
-/* ---- raw ioctls for the newer models ---- */
+/* ---- registration arguments, through the library ---- */
 
 void hwt_reg_arg(struct hwevent_register *r, uint32_t type, uint64_t due_ns,
 		 uint64_t period_ns, uint64_t cookie, int efd)
 {
-	memset(r, 0, sizeof(*r));
-	r->type = type;
-	r->due_ns = due_ns;
-	r->period_ns = period_ns;
-	r->cookie = cookie;
+	hwevent_register_init(r, type, due_ns, period_ns, cookie);
 	r->eventfd = efd;
-}
-
-int hwt_register(int fd, struct hwevent_register *r)
-{
-	return hwt_ioctl(fd, HWEVENT_IOC_REGISTER, r);
-}
-
-int hwt_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
-		       uint64_t cookie, uint64_t *id)
-{
-	struct hwevent_register r;
-	int ret;
-
-	hwt_reg_arg(&r, HWEVENT_TYPE_QUEUE, due_ns, period_ns, cookie, 0);
-	ret = hwt_register(fd, &r);
-	if (!ret && id)
-		*id = r.id;
-	return ret;
 }
 
 int hwt_register_efd(int fd, int efd, uint64_t due_ns, uint64_t period_ns,
@@ -622,29 +596,9 @@ int hwt_register_efd(int fd, int efd, uint64_t due_ns, uint64_t period_ns,
 	int ret;
 
 	hwt_reg_arg(&r, HWEVENT_TYPE_EVENTFD, due_ns, period_ns, cookie, efd);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	if (!ret && id)
 		*id = r.id;
-	return ret;
-}
-
-int hwt_cancel(int fd, uint64_t id)
-{
-	struct hwevent_cancel c = { .id = id };
-
-	return hwt_ioctl(fd, HWEVENT_IOC_CANCEL, &c);
-}
-
-int hwt_wait(int fd, uint64_t id, struct hwevent_msg *m)
-{
-	struct hwevent_wait w;
-	int ret;
-
-	memset(&w, 0, sizeof(w));
-	w.id = id;
-	ret = hwt_ioctl(fd, HWEVENT_IOC_WAIT, &w);
-	if (!ret && m)
-		*m = w.msg;
 	return ret;
 }
 
@@ -659,7 +613,7 @@ uint64_t hwt_reg_queue(int fd, uint64_t due_ns, uint64_t period_ns,
 		       uint64_t cookie)
 {
 	uint64_t id = 0;
-	int ret = hwt_register_queue(fd, due_ns, period_ns, cookie, &id);
+	int ret = hwevent_register_queue(fd, due_ns, period_ns, cookie, &id);
 
 	ck_assert_msg(ret == 0, "register queue (due %" PRIu64 " period %"
 		      PRIu64 " ns): %s", due_ns, period_ns, strerror(-ret));
@@ -700,16 +654,14 @@ bool hwt_readable(int fd, int timeout_ms)
 unsigned int hwt_read_msgs(int fd, struct hwevent_msg *m, unsigned int n,
 			   int timeout_ms)
 {
-	ssize_t got;
+	int got;
 
 	if (!hwt_readable(fd, timeout_ms))
 		return 0;
-	got = hwt_read_raw(fd, m, n * MSG_SIZE);
-	ck_assert_msg(got > 0, "read after POLLIN: %s",
-		      got < 0 ? strerror((int)-got) : "0 bytes");
-	ck_assert_msg(got % MSG_SIZE == 0, "read returned %zd bytes, not whole "
-		      "records of %zu", got, MSG_SIZE);
-	return (unsigned int)(got / MSG_SIZE);
+	/* EIO: the read returned something else than whole records. */
+	got = hwevent_read_msgs(fd, m, n);
+	ck_assert_msg(got > 0, "read after POLLIN: %s", strerror(-got));
+	return (unsigned int)got;
 }
 
 unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,

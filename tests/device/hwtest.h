@@ -9,10 +9,13 @@
  * left it; each test that touches the device checks at its end that
  * nothing is left pending.
  *
- * Helpers named hwt_* may ck_assert and so must only run in the Check test
- * process itself, never in a process a test forked (those report through
- * their exit status) nor in a thread other than the test's main thread
- * (threads record errors for the main thread to assert).
+ * Which helpers may fail the test: the fixtures, hwt_assert_*() and those
+ * whose comment says "(asserts)" call ck_assert and so must only run in the Check test
+ * process itself, in its main thread: never in a process a test forked
+ * (those report through their exit status) nor in another thread (threads
+ * record errors for the main thread to assert).  Every other hwt_* helper
+ * returns what went wrong (0 or -errno, a count, false) and may run
+ * anywhere.
  */
 #ifndef HWTEST_H
 #define HWTEST_H
@@ -124,12 +127,12 @@ uint32_t hwt_rand(uint64_t *state);
 int hwt_open(void);
 /* A non-blocking eventfd (asserts). */
 int hwt_eventfd(void);
-/* Raw HWEVENT_IOC_REGISTER / any ioctl: 0 or -errno, bypassing the library. */
+/* Any ioctl, bypassing the library (for malformed calls): 0 or -errno. */
 int hwt_ioctl(int fd, unsigned long cmd, void *arg);
 /* A valid EVENTFD registration argument. */
 void hwt_reg_eventfd_arg(struct hwevent_register *r, int efd, uint64_t due_ns,
 			 uint64_t cookie);
-/* Register an EVENTFD notification and assert success; returns the id. */
+/* Register an EVENTFD notification; returns the id (asserts). */
 uint64_t hwt_reg_eventfd(int fd, int efd, uint64_t due_ns);
 
 /* Whether @efd is readable right now. */
@@ -143,7 +146,7 @@ uint64_t hwt_efd_take(int efd);
  * the sum. */
 uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms);
 
-/* Counters (asserts the read succeeds). */
+/* The counters (asserts). */
 struct hwevent_counters hwt_counters(void);
 /* Assert each counter changed by exactly the given amount since @c0 and
  * that registered == fired + cancelled + pending holds now. */
@@ -177,28 +180,22 @@ void hwt_assert_delta_rcp_at(const char *file, int line,
 #define hwt_assert_rest_unload() hwt_assert_rest_unload_at(__FILE__, __LINE__)
 void hwt_assert_rest_unload_at(const char *file, int line);
 
-/* ---- raw ioctls for the newer models (0 or -errno; no asserts, so
- * usable from threads and forked children) ---- */
+/* ---- registration arguments (no asserts) ----
+ * The device's calls themselves are the library's (hwevent_register(),
+ * hwevent_register_queue(), hwevent_cancel(), hwevent_wait(), ...);
+ * hwt_ioctl() and hwt_read_raw() are for the calls malformed on purpose. */
 
 /* Fill @r: @type, due, period, cookie, eventfd; everything else 0. */
 void hwt_reg_arg(struct hwevent_register *r, uint32_t type, uint64_t due_ns,
 		 uint64_t period_ns, uint64_t cookie, int efd);
-/* HWEVENT_IOC_REGISTER of a filled argument. */
-int hwt_register(int fd, struct hwevent_register *r);
-/* Register a QUEUE notification, storing the id in @id if non-NULL. */
-int hwt_register_queue(int fd, uint64_t due_ns, uint64_t period_ns,
-		       uint64_t cookie, uint64_t *id);
 /* Register a (periodic if @period_ns) EVENTFD notification. */
 int hwt_register_efd(int fd, int efd, uint64_t due_ns, uint64_t period_ns,
 		     uint64_t cookie, uint64_t *id);
-/* HWEVENT_IOC_CANCEL of @id (flags and pad 0). */
-int hwt_cancel(int fd, uint64_t id);
-/* HWEVENT_IOC_WAIT on @id; the message in @m if non-NULL. */
-int hwt_wait(int fd, uint64_t id, struct hwevent_msg *m);
 /* read(2) of @count bytes: the byte count or -errno. */
 ssize_t hwt_read_raw(int fd, void *buf, size_t count);
 
-/* Asserting versions, for the test's main thread. */
+/* Register a QUEUE or periodic EVENTFD notification; return the id
+ * (asserts). */
 uint64_t hwt_reg_queue(int fd, uint64_t due_ns, uint64_t period_ns,
 		       uint64_t cookie);
 uint64_t hwt_reg_periodic_efd(int fd, int efd, uint64_t due_ns,
@@ -206,11 +203,12 @@ uint64_t hwt_reg_periodic_efd(int fd, int efd, uint64_t due_ns,
 /* Wait up to @timeout_ms for @fd to be readable (POLLIN). */
 bool hwt_readable(int fd, int timeout_ms);
 /* Wait up to @timeout_ms for a record and read up to @n records into @m:
- * returns how many (0 on timeout); asserts the read gives whole records. */
+ * returns how many (0 on timeout) (asserts: the read gives whole
+ * records). */
 unsigned int hwt_read_msgs(int fd, struct hwevent_msg *m, unsigned int n,
 			   int timeout_ms);
 /* Read records until @want arrived or @timeout_ms passed; returns how
- * many. */
+ * many (asserts, as hwt_read_msgs()). */
 unsigned int hwt_collect_msgs(int fd, struct hwevent_msg *m,
 			      unsigned int want, int timeout_ms);
 /* Write the queue_len parameter (asserts). */
@@ -227,7 +225,7 @@ void hwt_assert_msg_clean_at(const char *file, int line,
  * @fn(@arg) and exits with what it returns (0 for success); when
  * @want_pending registrations are pending, plus a moment for the child to
  * block, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns the
- * child's exit status (asserts it exited normally).
+ * child's exit status (asserts: it exited normally).
  */
 int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
 			unsigned int stop_ms);
@@ -238,10 +236,10 @@ int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
 void hwt_ring_init(struct io_uring *ring, unsigned int entries);
 /* A free SQE (asserts). */
 struct io_uring_sqe *hwt_sqe(struct io_uring *ring);
-/* Submit everything queued; asserts @n were submitted. */
+/* Submit everything queued (asserts: @n were submitted). */
 void hwt_ring_submit(struct io_uring *ring, int n);
 /* Wait up to @timeout_ms for one CQE: stores res and user_data and
- * consumes it; false on timeout. */
+ * consumes it; false on timeout (asserts: no other error). */
 bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 		   uint64_t *user_data);
 

@@ -77,14 +77,14 @@ START_TEST(budget_file_rate_ebusy)
 	ck_assert_uint_eq(rate_counter(), 0);
 	id = hwt_reg_queue(fd, LONG_DUE_NS, HWEVENT_PERIOD_MIN_NS, 1);
 	ck_assert_uint_eq(rate_counter(), DEFAULT_FILE_RATE);
-	ret = hwt_register_queue(fd, LONG_DUE_NS, LONG_DUE_NS, 2, NULL);
+	ret = hwevent_register_queue(fd, LONG_DUE_NS, LONG_DUE_NS, 2, NULL);
 	ck_assert_msg(ret == -EBUSY, "a periodic registration beyond the "
 		      "file's budget returned %d (%s)", ret, strerror(-ret));
 	/* A one-shot takes nothing of it. */
-	ck_assert_int_eq(hwt_register_queue(fd, LONG_DUE_NS, 0, 3, &id2), 0);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_register_queue(fd, LONG_DUE_NS, 0, 3, &id2), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	ck_assert_uint_eq(rate_counter(), 0);
-	ck_assert_int_eq(hwt_register_queue(fd, LONG_DUE_NS, 1000 * NS_PER_US,
+	ck_assert_int_eq(hwevent_register_queue(fd, LONG_DUE_NS, 1000 * NS_PER_US,
 					    4, NULL), 0);
 	ck_assert_uint_eq(rate_counter(), 1000);
 	close(fd);
@@ -104,7 +104,7 @@ START_TEST(budget_device_rate_ebusy)
 		fd[i] = hwt_open();
 	hwt_reg_queue(fd[0], LONG_DUE_NS, HWEVENT_PERIOD_MIN_NS, 1);
 	hwt_reg_queue(fd[1], LONG_DUE_NS, HWEVENT_PERIOD_MIN_NS, 2);
-	ret = hwt_register_queue(fd[2], LONG_DUE_NS, HWEVENT_PERIOD_MIN_NS, 3,
+	ret = hwevent_register_queue(fd[2], LONG_DUE_NS, HWEVENT_PERIOD_MIN_NS, 3,
 				 NULL);
 	ck_assert_msg(ret == -EBUSY, "a third file beyond the device's budget "
 		      "returned %d (%s)", ret, strerror(-ret));
@@ -181,7 +181,7 @@ START_TEST(stall_queue_full_stops_timer)
 			recs += !(m[i].flags & HWEVENT_MSG_LOST);
 		}
 	}
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	c1 = hwt_counters();
 	hwt_diag("then %" PRIu64 " records and %" PRIu64 " lost for %.0f ms",
 		 recs, lost, (double)(now_ns() - t0) / 1e6);
@@ -209,17 +209,17 @@ START_TEST(stall_request_without_wait_stops_timer)
 	fd = hwt_open();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, STALL_PERIOD_NS, STALL_PERIOD_NS,
 		    1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	c0 = hwt_counters();
 	hwt_sleep_ms(STALL_MS);
 	c1 = hwt_counters();
 	ck_assert_msg(c1.fired - c0.fired <= 2, "%" PRIu64 " firings of a "
 		      "REQUEST registration nobody waits on", c1.fired - c0.fired);
-	ck_assert_int_eq(hwt_wait(fd, r.id, &m), 0);
+	ck_assert_int_eq(hwevent_wait(fd, r.id, &m), 0);
 	hwt_diag("WAIT after %d ms: lost %llu", STALL_MS,
 		 (unsigned long long)m.lost);
 	ck_assert_uint_ge(m.lost, (STALL_MS - 100) * NS_PER_MS / STALL_PERIOD_NS);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	close(fd);
 	hwt_assert_rest_unload();
 }
@@ -251,7 +251,7 @@ START_TEST(stall_eventfd_unread_stops_timer)
 		 PRIu64 " of %" PRIu64 " periods", STALL_MS, c1.fired - c0.fired,
 		 got, want);
 	ck_assert_uint_ge(got, want);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	close(efd);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -329,14 +329,14 @@ hog(enum hog_kind kind, int files, int ready)
 
 			switch (kind) {
 			case HOG_QUEUE:
-				ret = hwt_register_queue(fd, period, period,
+				ret = hwevent_register_queue(fd, period, period,
 							 (uint64_t)i, NULL);
 				break;
 			case HOG_REQUEST:
 				/* Due at once: REGISTER returns the first. */
 				hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 1, period,
 					    (uint64_t)i, 0);
-				ret = hwt_register(fd, &r);
+				ret = hwevent_register(fd, &r);
 				break;
 			case HOG_EVENTFD:
 				ret = hwt_register_efd(fd, efd, period, period,

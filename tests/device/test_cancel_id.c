@@ -26,7 +26,7 @@ START_TEST(cancel_pending_eventfd)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	id = hwt_reg_eventfd(fd, efd, 200 * NS_PER_MS);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
 	hwt_sleep_ms(400);
 	ck_assert_msg(!hwt_efd_ready(efd), "eventfd signalled after cancel");
@@ -48,7 +48,7 @@ START_TEST(cancel_pending_queue)
 	fd = hwt_open();
 	c0 = hwt_counters();
 	id = hwt_reg_queue(fd, 200 * NS_PER_MS, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
 	ck_assert_msg(!hwt_readable(fd, 400), "a record after cancel");
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
@@ -68,7 +68,7 @@ START_TEST(cancel_periodic_before_first_firing)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	id = hwt_reg_periodic_efd(fd, efd, 200 * NS_PER_MS, NS_PER_MS);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
 	hwt_sleep_ms(400);
 	ck_assert(!hwt_efd_ready(efd));
@@ -89,9 +89,9 @@ START_TEST(cancel_twice_enoent)
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
 	id = hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
-	ck_assert_int_eq(hwt_cancel(fd, id), -ENOENT);
-	ck_assert_int_eq(hwt_cancel(fd, id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, id), -ENOENT);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
 	close(fd);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
@@ -109,11 +109,11 @@ static void cancel_unknown(uint64_t bad_id)
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	c0 = hwt_counters();
-	ck_assert_int_eq(hwt_cancel(fd, bad_id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, bad_id), -ENOENT);
 	ck_assert_uint_eq(hwt_reg_eventfd(fd, efd, LONG_DUE_NS), 1);
-	ck_assert_int_eq(hwt_cancel(fd, bad_id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, bad_id), -ENOENT);
 	hwt_assert_delta(&c0, 1, 0, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), 0);
 	close(fd);
 	close(efd);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
@@ -159,11 +159,11 @@ START_TEST(cancel_after_fired_enoent)
 	id1 = hwt_reg_eventfd(fd, efd, NS_PER_MS);
 	ck_assert_uint_eq(hwt_efd_wait(efd, SOON_MS), 1);
 	/* Right after the eventfd shows it, before the driver reaped it. */
-	ck_assert_int_eq(hwt_cancel(fd, id1), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, id1), -ENOENT);
 	id2 = hwt_reg_eventfd(fd, efd, NS_PER_MS);
 	ck_assert_uint_eq(hwt_efd_wait(efd, SOON_MS), 1);
 	hwt_sleep_ms(100);
-	ck_assert_int_eq(hwt_cancel(fd, id2), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, id2), -ENOENT);
 	hwt_assert_delta(&c0, 2, 2, 0, 0);
 	close(fd);
 	hwt_assert_delta(&c0, 2, 2, 0, 0);
@@ -182,7 +182,7 @@ START_TEST(cancel_after_request_returned_enoent)
 	fd = hwt_open();
 	c0 = hwt_counters();
 	ck_assert_int_eq(hwevent_wait_request(fd, NS_PER_MS, 1, &m), 0);
-	ck_assert_int_eq(hwt_cancel(fd, m.id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, m.id), -ENOENT);
 	hwt_assert_delta(&c0, 1, 1, 0, 0);
 	close(fd);
 	hwt_assert_rest();
@@ -203,14 +203,14 @@ START_TEST(cancel_other_files_id_enoent)
 	ck_assert_uint_eq(hwt_reg_eventfd(a, efd, LONG_DUE_NS), 2);
 	ck_assert_uint_eq(hwt_reg_eventfd(b, efd, LONG_DUE_NS), 1);
 	/* b has no id 2: a's id 2 stays. */
-	ck_assert_int_eq(hwt_cancel(b, 2), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(b, 2), -ENOENT);
 	hwt_assert_delta(&c0, 3, 0, 0, 3);
 	/* b's id 1 is b's own: a's id 1 stays. */
-	ck_assert_int_eq(hwt_cancel(b, 1), 0);
-	ck_assert_int_eq(hwt_cancel(b, 1), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(b, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(b, 1), -ENOENT);
 	hwt_assert_delta(&c0, 3, 0, 1, 2);
-	ck_assert_int_eq(hwt_cancel(a, 1), 0);
-	ck_assert_int_eq(hwt_cancel(a, 2), 0);
+	ck_assert_int_eq(hwevent_cancel(a, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(a, 2), 0);
 	hwt_assert_delta(&c0, 3, 0, 3, 0);
 	close(a);
 	close(b);
@@ -232,7 +232,7 @@ static void cancel_bad(uint32_t flags, uint32_t pad, uint64_t id)
 	c0 = hwt_counters();
 	ck_assert_int_eq(hwt_ioctl(fd, HWEVENT_IOC_CANCEL, &c), -EINVAL);
 	hwt_assert_delta(&c0, 0, 0, 0, 0);
-	ck_assert_int_eq(hwt_cancel(fd, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), 0);
 	close(fd);
 	close(efd);
 	hwt_assert_rest();
@@ -320,7 +320,7 @@ static void *sync_req_fn(void *arg)
 {
 	struct sync_req *a = arg;
 
-	a->ret = hwt_register(a->fd, &a->r);
+	a->ret = hwevent_register(a->fd, &a->r);
 	a->t_ret = now_ns();
 	return NULL;
 }
@@ -342,7 +342,7 @@ START_TEST(cancel_blocked_sync_request_ecanceled)
 	ck_assert(hwt_wait_pending(1, SOON_MS));
 	hwt_sleep_ms(20);
 	t0 = now_ns();
-	ck_assert_int_eq(hwt_cancel(a.fd, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(a.fd, 1), 0);
 	pthread_join(t, NULL);
 	ck_assert_msg(a.ret == -ECANCELED, "the blocked request returned %d "
 		      "(%s), expected -ECANCELED", a.ret, strerror(-a.ret));
@@ -350,7 +350,7 @@ START_TEST(cancel_blocked_sync_request_ecanceled)
 		      "the cancel", (double)(a.t_ret - t0) / 1e9);
 	ck_assert_uint_eq(a.r.id, 1);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
-	ck_assert_int_eq(hwt_cancel(a.fd, 1), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(a.fd, 1), -ENOENT);
 	close(a.fd);
 	hwt_assert_rest();
 }
@@ -371,7 +371,7 @@ START_TEST(cancel_one_of_many)
 				  (uint64_t)i + 1);
 	}
 	for (int i = 0; i < N; i += 2)
-		ck_assert_int_eq(hwt_cancel(fd, (uint64_t)i + 1), 0);
+		ck_assert_int_eq(hwevent_cancel(fd, (uint64_t)i + 1), 0);
 	hwt_assert_delta(&c0, N, 0, N / 2, N / 2);
 	for (int i = 1; i < N; i += 2)
 		ck_assert_msg(hwt_efd_wait(efd[i], SOON_MS) == 1,
@@ -398,9 +398,9 @@ START_TEST(cancel_frees_limit_slot)
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	id = hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
-	ck_assert_int_eq(hwt_register_queue(fd, LONG_DUE_NS, 0, 0, NULL),
+	ck_assert_int_eq(hwevent_register_queue(fd, LONG_DUE_NS, 0, 0, NULL),
 			 -ENOSPC);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_reg_queue(fd, LONG_DUE_NS, 0, 0);
 	close(fd);
 	close(efd);
@@ -418,11 +418,11 @@ START_TEST(cancel_ids_not_reused)
 	fd = hwt_open();
 	efd = hwt_eventfd();
 	ck_assert_uint_eq(hwt_reg_eventfd(fd, efd, LONG_DUE_NS), 1);
-	ck_assert_int_eq(hwt_cancel(fd, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), 0);
 	ck_assert_uint_eq(hwt_reg_eventfd(fd, efd, LONG_DUE_NS), 2);
-	ck_assert_int_eq(hwt_cancel(fd, 1), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), -ENOENT);
 	ck_assert_uint_eq(hwt_counters().pending, 1);
-	ck_assert_int_eq(hwt_cancel(fd, 2), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, 2), 0);
 	close(fd);
 	close(efd);
 	hwt_assert_rest();
@@ -444,11 +444,11 @@ START_TEST(cancel_through_shared_file)
 	c0 = hwt_counters();
 	hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
 	hwt_reg_eventfd(fd, efd, LONG_DUE_NS);
-	ck_assert_int_eq(hwt_cancel(fd2, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(fd2, 1), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(hwt_cancel(fd, 2) == 0 ? 0 : 1);
+		_exit(hwevent_cancel(fd, 2) == 0 ? 0 : 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "the child's cancel failed (status %#x)", status);
@@ -489,7 +489,7 @@ START_TEST(cancel_race_with_fire)
 			hwt_spin_ns(5 * NS_PER_MS);
 		else if (x % 4)
 			hwt_spin_ns(x % (40 * NS_PER_US));
-		ret = hwt_cancel(fd, id);
+		ret = hwevent_cancel(fd, id);
 		ck_assert_msg(ret == 0 || ret == -ENOENT, "cancel %d: %s", i,
 			      strerror(-ret));
 		if (ret == 0)

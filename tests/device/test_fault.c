@@ -431,7 +431,7 @@ static int run_register_efd(struct fault_ctx *c)
 {
 	hwt_reg_arg(&c->reg, HWEVENT_TYPE_EVENTFD, NS_PER_MS, 0, OK_COOKIE,
 		    c->efd);
-	return hwt_register(c->fd, &c->reg);
+	return hwevent_register(c->fd, &c->reg);
 }
 
 static void check_efd(struct fault_ctx *c)
@@ -442,7 +442,7 @@ static void check_efd(struct fault_ctx *c)
 static int run_register_queue(struct fault_ctx *c)
 {
 	hwt_reg_arg(&c->reg, HWEVENT_TYPE_QUEUE, NS_PER_MS, 0, OK_COOKIE, 0);
-	return hwt_register(c->fd, &c->reg);
+	return hwevent_register(c->fd, &c->reg);
 }
 
 static void check_queue(struct fault_ctx *c)
@@ -457,7 +457,7 @@ static void check_queue(struct fault_ctx *c)
 static int run_register_request(struct fault_ctx *c)
 {
 	hwt_reg_arg(&c->reg, HWEVENT_TYPE_REQUEST, NS_PER_MS, 0, OK_COOKIE, 0);
-	return hwt_register(c->fd, &c->reg);
+	return hwevent_register(c->fd, &c->reg);
 }
 
 /* The synchronous REQUEST returns with its message. */
@@ -504,7 +504,7 @@ static void setup_periodic_request(struct fault_ctx *c)
 	/* The REGISTER returns at the first firing; WAIT gets the next. */
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, 2 * NS_PER_MS,
 		    OK_COOKIE, 0);
-	ck_assert_int_eq(hwt_register(c->fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(c->fd, &r), 0);
 	c->periodic_id = r.id;
 }
 
@@ -666,7 +666,7 @@ START_TEST(fault_register_xa_node)
 
 	/* Opened before: an open while armed would fail itself. */
 	ck_assert_int_eq(pwrite(mif, "1", 1, 0), 1);
-	ret = hwt_register_queue(fd, LONG_DUE_NS, 0, 1, NULL);
+	ret = hwevent_register_queue(fd, LONG_DUE_NS, 0, 1, NULL);
 	ck_assert_int_eq(pwrite(mif, "0", 1, 0), 1);
 	close(mif);
 

@@ -213,12 +213,12 @@ static void period_accepted(uint32_t type, uint64_t period)
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, type, LONG_DUE_NS, period, 1,
 		    type == HWEVENT_TYPE_EVENTFD ? efd : 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	ck_assert_msg(ret == 0, "type %u period %" PRIu64 " ns refused: %s",
 		      type, period, strerror(-ret));
 	ck_assert_uint_eq(r.id, 1);
 	hwt_assert_delta(&c0, 1, 0, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
 	close(fd);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);

@@ -380,7 +380,7 @@ START_TEST(limit_waits_per_file)
 	hwt_ring_init(&ring, 16);
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	for (int i = 0; i <= LIMIT; i++) {
 		struct io_uring_sqe *sqe = hwt_sqe(&ring);
 
@@ -395,20 +395,20 @@ START_TEST(limit_waits_per_file)
 		      " expected the WAIT beyond the limit to fail with ENOSPC",
 		      ud, res, strerror(res < 0 ? -res : 0));
 	/* A synchronous WAIT is refused as well. */
-	ck_assert_int_eq(hwt_wait(fd, r.id, NULL), -ENOSPC);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_wait(fd, r.id, NULL), -ENOSPC);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	for (int i = 0; i < LIMIT; i++) {
 		ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
 		ck_assert_int_eq(res, -ECANCELED);
 	}
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 2, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	memset(&w[0], 0, sizeof(w[0]));
 	w[0].id = r.id;
 	hwevent_uring_prep_wait(hwt_sqe(&ring), fd, &w[0]);
 	hwt_ring_submit(&ring, 1);
 	ck_assert(hwt_ring_wait(&ring, 200, &res, &ud) == false);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
 	ck_assert_int_eq(res, -ECANCELED);
 	hwt_assert_delta_rcp(&c0, 2, 2, 0);

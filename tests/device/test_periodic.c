@@ -76,7 +76,7 @@ static void periodic_eventfd_counts(uint64_t due, uint64_t period,
 		sum = efd_collect_for(efd, run_ms);
 	}
 	t1 = now_ns();
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	t2 = now_ns();
 	sum += hwt_efd_take(efd);
 	c1 = hwt_counters();
@@ -162,14 +162,14 @@ START_TEST(periodic_eventfd_cancel_stops)
 	id = hwt_reg_periodic_efd(fd, efd, period, period);
 	ck_assert_uint_ge(hwt_efd_collect(efd, 3, SOON_MS), 3);
 	hwt_assert_delta_rcp(&c0, 1, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_efd_take(efd);
 	c1 = hwt_counters();
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	hwt_sleep_ms(100);
 	ck_assert_msg(!hwt_efd_ready(efd), "eventfd signalled after cancel");
 	ck_assert_msg(hwt_counters().fired == c1.fired, "fired after cancel");
-	ck_assert_int_eq(hwt_cancel(fd, id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, id), -ENOENT);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	close(efd);
@@ -232,7 +232,7 @@ START_TEST(periodic_queue_records_increasing_seq)
 			ck_assert_uint_gt(m[i].fired_ns, m[i - 1].fired_ns);
 		}
 	}
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -283,7 +283,7 @@ START_TEST(periodic_queue_overflow_lost_matches_seq_gaps)
 			      "round %d: read returned %zd", round, n);
 		r += (unsigned int)(n / MSG_SIZE);
 	}
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	/* Whatever was queued before the cancel, then the final record. */
 	n = hwt_read_raw(fd, m + r, 4 * MSG_SIZE);
 	if (n > 0)
@@ -352,7 +352,7 @@ static uint64_t reg_periodic_request(int fd, uint64_t due, uint64_t period,
 	int ret;
 
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, period, cookie, 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	ck_assert_msg(ret == 0, "periodic request: %s", strerror(-ret));
 	ck_assert_uint_ne(r.id, 0);
 	ck_assert_uint_eq(r.msg.id, r.id);
@@ -386,7 +386,7 @@ START_TEST(periodic_request_register_then_wait)
 	last_seq = m.seq;
 	last_fired = m.fired_ns;
 	for (int i = 0; i < 5; i++) {
-		int ret = hwt_wait(fd, id, &m);
+		int ret = hwevent_wait(fd, id, &m);
 
 		ck_assert_msg(ret == 0, "wait %d: %s", i, strerror(-ret));
 		ck_assert_uint_eq(m.id, id);
@@ -403,9 +403,9 @@ START_TEST(periodic_request_register_then_wait)
 		last_fired = m.fired_ns;
 	}
 	hwt_assert_delta_rcp(&c0, 1, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
-	ck_assert_int_eq(hwt_wait(fd, id, &m), -ENOENT);
+	ck_assert_int_eq(hwevent_wait(fd, id, &m), -ENOENT);
 	close(fd);
 	hwt_assert_rest_unload();
 }
@@ -425,7 +425,7 @@ START_TEST(periodic_request_lost_when_nobody_waits)
 	c0 = hwt_counters();
 	id = reg_periodic_request(fd, period, period, 1, &m1);
 	hwt_sleep_ms(6 * period / NS_PER_MS);
-	ck_assert_int_eq(hwt_wait(fd, id, &m2), 0);
+	ck_assert_int_eq(hwevent_wait(fd, id, &m2), 0);
 	c1 = hwt_counters();
 	hwt_diag("after 6 periods: lost %llu, seq %llu -> %llu",
 		 (unsigned long long)m2.lost, (unsigned long long)m1.seq,
@@ -440,10 +440,10 @@ START_TEST(periodic_request_lost_when_nobody_waits)
 	 * next period began). */
 	ck_assert_uint_gt(m2.fired_ns, m1.fired_ns + m2.lost * period);
 	/* Waiting again at once: the next one. */
-	ck_assert_int_eq(hwt_wait(fd, id, &m3), 0);
+	ck_assert_int_eq(hwevent_wait(fd, id, &m3), 0);
 	ck_assert_uint_gt(m3.seq, m2.seq);
 	ck_assert_uint_gt(m3.fired_ns, m2.fired_ns + m3.lost * period);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -498,16 +498,16 @@ START_TEST(periodic_request_wait_eintr_keeps_registration)
 	k = (struct kicker){ pthread_self(), 100 };
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
 	t0 = now_ns();
-	ret = hwt_wait(fd, id, &m2);
+	ret = hwevent_wait(fd, id, &m2);
 	pthread_join(t, NULL);
 	ck_assert_msg(ret == -EINTR, "wait returned %d (%s), expected -EINTR",
 		      ret, strerror(-ret));
 	hwt_assert_delta_rcp(&c0, 1, 0, 1);
-	ret = hwt_wait(fd, id, &m2);
+	ret = hwevent_wait(fd, id, &m2);
 	ck_assert_msg(ret == 0, "wait after EINTR: %s", strerror(-ret));
 	ck_assert_uint_gt(m2.seq, m1.seq);
 	ck_assert_uint_ge(m2.fired_ns, t0);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -530,14 +530,14 @@ START_TEST(periodic_request_register_eintr_cancels)
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, LONG_DUE_NS, LONG_DUE_NS, 1, 0);
 	k = (struct kicker){ pthread_self(), 100 };
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	pthread_join(t, NULL);
 	ck_assert_msg(ret == -EINTR, "register returned %d (%s), expected "
 		      "-EINTR", ret, strerror(-ret));
 	ck_assert_uint_eq(r.id, 1);
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
-	ck_assert_int_eq(hwt_wait(fd, 1, NULL), -ENOENT);
-	ck_assert_int_eq(hwt_cancel(fd, 1), -ENOENT);
+	ck_assert_int_eq(hwevent_wait(fd, 1, NULL), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), -ENOENT);
 	close(fd);
 	hwt_assert_rest();
 }
@@ -552,9 +552,9 @@ static int stopped_wait(void *arg)
 
 	(void)arg;
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, 500 * NS_PER_MS, 1, 0);
-	if (fd < 0 || hwt_register(fd, &r))
+	if (fd < 0 || hwevent_register(fd, &r))
 		return 99;
-	ret = hwt_wait(fd, r.id, NULL);
+	ret = hwevent_wait(fd, r.id, NULL);
 	return ret ? 100 + -ret : 0;
 }
 
@@ -622,7 +622,7 @@ START_TEST(periodic_race_wait_vs_signal)
 	h.kicks = 0;
 	ck_assert_int_eq(pthread_create(&t, NULL, hail_fn, &h), 0);
 	for (int i = 0; i < N && !err; i++) {
-		int ret = hwt_wait(fd, id, &m);
+		int ret = hwevent_wait(fd, id, &m);
 
 		if (ret == -EINTR) {
 			n_intr++;
@@ -646,7 +646,7 @@ START_TEST(periodic_race_wait_vs_signal)
 		      strerror(-err), (unsigned long long)m.seq, last_seq);
 	ck_assert_msg(n_ok && n_intr, "no race: %" PRIu64 " firings, %" PRIu64
 		      " EINTR", n_ok, n_intr);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	c1 = hwt_counters();
 	ck_assert_uint_ge(c1.lost - c0.lost, sum_lost);
 	ck_assert_uint_ge(c1.fired - c0.fired, n_ok + 1);
@@ -695,13 +695,13 @@ START_TEST(periodic_race_register_vs_signal)
 
 		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, due, LONG_DUE_NS,
 			    (uint64_t)i, 0);
-		ret = hwt_register(fd, &r);
+		ret = hwevent_register(fd, &r);
 		if (ret && ret != -EINTR) {
 			err = ret;
 			break;
 		}
 		/* No signal may cut the CANCEL short: it does not sleep. */
-		cret = hwt_cancel(fd, r.id);
+		cret = hwevent_cancel(fd, r.id);
 		if (ret == -EINTR) {
 			n_intr++;
 			if (cret != -ENOENT)
@@ -743,7 +743,7 @@ static void *waiter_fn(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->ret = hwt_wait(w->fd, w->id, &w->m);
+	w->ret = hwevent_wait(w->fd, w->id, &w->m);
 	w->t_ret = now_ns();
 	return NULL;
 }
@@ -764,7 +764,7 @@ START_TEST(periodic_request_cancel_wakes_blocked_wait)
 	ck_assert_int_eq(pthread_create(&t, NULL, waiter_fn, &w), 0);
 	hwt_sleep_ms(200);
 	t0 = now_ns();
-	ck_assert_int_eq(hwt_cancel(w.fd, w.id), 0);
+	ck_assert_int_eq(hwevent_cancel(w.fd, w.id), 0);
 	pthread_join(t, NULL);
 	ck_assert_msg(w.ret == -ECANCELED, "the blocked wait returned %d (%s),"
 		      " expected -ECANCELED", w.ret, strerror(-w.ret));
@@ -823,17 +823,17 @@ static void child_periodic(bool sigkill)
 		if (fd < 0)
 			_exit(10);
 		if (hwt_register_efd(fd, efd, NS_PER_MS, NS_PER_MS, 1, NULL) ||
-		    hwt_register_queue(fd, NS_PER_MS, NS_PER_MS, 2, NULL))
+		    hwevent_register_queue(fd, NS_PER_MS, NS_PER_MS, 2, NULL))
 			_exit(11);
 		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, NS_PER_MS, 3,
 			    0);
-		if (hwt_register(fd, &r))
+		if (hwevent_register(fd, &r))
 			_exit(12);
 		if (write(p[1], "r", 1) != 1)
 			_exit(13);
 		if (sigkill)
 			for (;;)	/* waiting, as a periodic client does */
-				hwt_wait(fd, r.id, NULL);
+				hwevent_wait(fd, r.id, NULL);
 		hwt_sleep_ms(20);
 		_exit(0);
 	}
@@ -887,7 +887,7 @@ START_TEST(periodic_counts_against_max_pending)
 	ck_assert_uint_ge(hwt_efd_collect(efd, 5, SOON_MS), 5);
 	ck_assert_int_eq(hwt_register_efd(fd, efd, NS_PER_MS, 0, 0, NULL),
 			 -ENOSPC);
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	ck_assert_int_eq(hwt_register_efd(fd, efd, NS_PER_MS, 0, 0, NULL), 0);
 	close(fd);
 	close(efd);
@@ -903,7 +903,7 @@ static void expect_wait_err(int fd, uint64_t id, int err)
 {
 	struct hwevent_counters c0 = hwt_counters();
 	uint64_t t0 = now_ns();
-	int ret = hwt_wait(fd, id, NULL);
+	int ret = hwevent_wait(fd, id, NULL);
 
 	ck_assert_msg(ret == -err, "wait on id %" PRIu64 " returned %d (%s), "
 		      "expected -%s", id, ret, ret ? strerror(-ret) : "success",
@@ -978,7 +978,7 @@ START_TEST(wait_on_single_shot_request_einval)
 	hwt_ring_submit(&ring, 1);
 	ck_assert_uint_eq(r.id, 1);
 	expect_wait_err(fd, 1, EINVAL);
-	ck_assert_int_eq(hwt_cancel(fd, 1), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, 1), 0);
 	ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, NULL));
 	ck_assert_int_eq(res, -ECANCELED);
 	expect_wait_err(fd, 1, ENOENT);
@@ -1005,7 +1005,7 @@ START_TEST(wait_on_cancelled_periodic_enoent)
 	int fd = hwt_open();
 	uint64_t id = reg_periodic_request(fd, NS_PER_MS, LONG_DUE_NS, 1, NULL);
 
-	ck_assert_int_eq(hwt_cancel(fd, id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, id), 0);
 	expect_wait_err(fd, id, ENOENT);
 	close(fd);
 	hwt_assert_rest_unload();

@@ -71,7 +71,7 @@ START_TEST(queue_register_returns_at_once)
 	memset(&r.id, 0xa5, sizeof(r.id));
 	memset(&r.msg, 0xa5, sizeof(r.msg));
 	t0 = now_ns();
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	ck_assert_msg(ret == 0, "register: %s", strerror(-ret));
 	ck_assert_msg(now_ns() - t0 < 5 * NS_PER_SEC,
 		      "QUEUE registration blocked");
@@ -295,7 +295,7 @@ static int stopped_read(void *arg)
 	ssize_t n;
 
 	(void)arg;
-	if (fd < 0 || hwt_register_queue(fd, 500 * NS_PER_MS, 0, 1, NULL))
+	if (fd < 0 || hwevent_register_queue(fd, 500 * NS_PER_MS, 0, 1, NULL))
 		return 99;
 	n = hwt_read_raw(fd, &m, sizeof(m));
 	return n == (ssize_t)MSG_SIZE ? 0 : n < 0 ? 100 + (int)-n : 98;
@@ -457,7 +457,7 @@ static void *cpu_reg_fn(void *arg)
 		uint64_t at = c->t_base + (uint64_t)k * 20 * NS_PER_US;
 		uint64_t now = now_ns();
 
-		c->err = hwt_register_queue(c->fd, at > now ? at - now : 1, 0,
+		c->err = hwevent_register_queue(c->fd, at > now ? at - now : 1, 0,
 					    (uint64_t)c->cpu << 32 | (uint64_t)k,
 					    NULL);
 	}

@@ -134,7 +134,7 @@ START_TEST(restart_task_work_does_not_starve_register)
 	t0 = now_ns();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 20 * NS_PER_MS, 0, 7, 0);
 	/* Before the fix this never returned: stopped by the test timeout. */
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	t1 = now_ns();
 	cqes = hail_stop(&h);
 	hwt_diag("REGISTER due in 20 ms returned after %.1f ms; %u io_uring "
@@ -165,16 +165,16 @@ START_TEST(restart_task_work_does_not_starve_wait)
 	fd = hwt_open();
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, period, 1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	hail_start(&h);
 	for (int i = 0; i < 3; i++) {
-		ret = hwt_wait(fd, r.id, &m);
+		ret = hwevent_wait(fd, r.id, &m);
 		ck_assert_msg(ret == 0, "WAIT %d: %s", i, strerror(-ret));
 		ck_assert_uint_eq(m.id, r.id);
 	}
 	ck_assert_msg(hail_stop(&h) >= 1, "no io_uring completion reached the "
 		      "thread");
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -219,7 +219,7 @@ START_TEST(restart_sa_restart_resumes_registration)
 	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 500 * NS_PER_MS, 0, 3, 0);
 	t0 = now_ns();
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	pthread_join(t, NULL);
 	ck_assert_msg(ret == 0, "REGISTER: %s", strerror(-ret));
 	id = r.id;
@@ -263,25 +263,25 @@ static int traced_child(enum then then)
 	/* Due when the resumed call waits for it; else not before the end. */
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST,
 		    then == THEN_SAME_CALL ? NS_PER_SEC : LONG_DUE_NS, 0, 5, 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	if (ret != -EINTR)
 		return CHILD_NOT_EINTR;
 	switch (then) {
 	case THEN_SAME_CALL:
 		/* Same address, same input: the interrupted call goes on. */
-		ret = hwt_register(fd, &r);
+		ret = hwevent_register(fd, &r);
 		if (ret || r.msg.cookie != 5 || r.msg.id != r.id)
 			return CHILD_BAD_AFTER;
 		break;
 	case THEN_OTHER_CALL:
-		if (hwt_cancel(fd, 999) != -ENOENT)
+		if (hwevent_cancel(fd, 999) != -ENOENT)
 			return CHILD_BAD_AFTER;
 		/* The interrupted one is gone: cancelling it finds nothing. */
-		if (hwt_cancel(fd, r.id) != -ENOENT)
+		if (hwevent_cancel(fd, r.id) != -ENOENT)
 			return CHILD_BAD_AFTER;
 		/* A call with other input is another call, too. */
 		hwt_reg_arg(&again, HWEVENT_TYPE_REQUEST, NS_PER_MS, 0, 6, 0);
-		if (hwt_register(fd, &again) || again.msg.cookie != 6)
+		if (hwevent_register(fd, &again) || again.msg.cookie != 6)
 			return CHILD_BAD_AFTER;
 		break;
 	case THEN_CLOSE:
@@ -372,7 +372,7 @@ static void *cvs_waiter(void *arg)
 		pthread_barrier_wait(&c->start);
 		if (atomic_load(&c->quit))
 			return NULL;
-		c->ret[a->i] = hwt_wait(c->fd, atomic_load(&c->id), NULL);
+		c->ret[a->i] = hwevent_wait(c->fd, atomic_load(&c->id), NULL);
 		pthread_barrier_wait(&c->done);
 	}
 }
@@ -414,7 +414,7 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 
 		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 1, LONG_DUE_NS,
 			    (uint64_t)round, 0);
-		ck_assert_int_eq(hwt_register(c.fd, &r), 0);
+		ck_assert_int_eq(hwevent_register(c.fd, &r), 0);
 		atomic_store(&c.id, r.id);
 		pthread_barrier_wait(&c.start);
 		/* Let them block, most rounds; some race the WAIT itself. */
@@ -423,7 +423,7 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 			if (kick & (1u << i))
 				pthread_kill(c.t[i], SIGUSR1);
 		hwt_spin_ns(hwt_rand(&rng) % (20 * NS_PER_US));
-		cret = hwt_cancel(c.fd, r.id);
+		cret = hwevent_cancel(c.fd, r.id);
 		pthread_barrier_wait(&c.done);
 		if (cret) {
 			err = cret;

@@ -148,7 +148,7 @@ static void remember_recent(struct worker *w, int fd, uint64_t id)
 
 static void cancel_periodic(struct worker *w, unsigned int i)
 {
-	int ret = hwt_cancel(w->periodic[i].fd, w->periodic[i].id);
+	int ret = hwevent_cancel(w->periodic[i].fd, w->periodic[i].id);
 
 	if (ret)
 		wfail(w, "cancel of a periodic registration", ret);
@@ -247,7 +247,7 @@ static void cancel_long(struct worker *w, int fd)
 		if (!w->used[s] || !w->is_long[s] || !w->ureg[s].id ||
 		    (fd >= 0 && w->ureg_fd[s] != fd))
 			continue;
-		ret = hwt_cancel(w->ureg_fd[s], w->ureg[s].id);
+		ret = hwevent_cancel(w->ureg_fd[s], w->ureg[s].id);
 		if (ret)
 			wfail(w, "cancel of a long io_uring request", ret);
 		w->is_long[s] = false;	/* its CQE comes, -ECANCELED */
@@ -294,7 +294,7 @@ static void periodic_request(struct worker *w, int fd)
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 50 * NS_PER_US,
 		    100 * NS_PER_US + hwt_rand(&w->rng) % (200 * NS_PER_US),
 		    cookie(w, true), 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	if (ret == -EINTR) {
 		/* As for single-shot REQUESTs: cancelled. */
 		w->res->eintr++;
@@ -309,7 +309,7 @@ static void periodic_request(struct worker *w, int fd)
 		wfail(w, "periodic REQUEST message does not match", EINVAL);
 	k = 1 + (int)(hwt_rand(&w->rng) % 3);
 	for (int i = 0; i < k; i++) {
-		ret = hwt_wait(fd, r.id, &m);
+		ret = hwevent_wait(fd, r.id, &m);
 		if (ret == -EINTR) {
 			w->res->eintr++;	/* the registration stays */
 			continue;
@@ -328,7 +328,7 @@ static void periodic_request(struct worker *w, int fd)
 			wfail(w, "WAIT message does not match", EINVAL);
 		w->res->waits++;
 	}
-	ret = hwt_cancel(fd, r.id);
+	ret = hwevent_cancel(fd, r.id);
 	if (ret)
 		wfail(w, "cancel of a periodic REQUEST", ret);
 }
@@ -378,14 +378,14 @@ static void one_op(struct worker *w)
 			add_periodic(w, fd, id);
 		break;
 	case 2:
-		ret = hwt_register_queue(fd, 1 + hwt_rand(&w->rng) %
+		ret = hwevent_register_queue(fd, 1 + hwt_rand(&w->rng) %
 					 (500 * NS_PER_US), 0, cookie(w, false),
 					 &id);
 		if (accepted(w, ret, "QUEUE"))
 			remember_recent(w, fd, id);
 		break;
 	case 3:
-		ret = hwt_register_queue(fd, 100 * NS_PER_US, 100 * NS_PER_US +
+		ret = hwevent_register_queue(fd, 100 * NS_PER_US, 100 * NS_PER_US +
 					 hwt_rand(&w->rng) % (900 * NS_PER_US),
 					 cookie(w, true), &id);
 		if (accepted(w, ret, "periodic QUEUE"))
@@ -428,7 +428,7 @@ static void one_op(struct worker *w)
 		rf = &w->recent[hwt_rand(&w->rng) % MAX_RECENT];
 		if (!rf->id)
 			break;
-		ret = hwt_cancel(rf->fd, rf->id);
+		ret = hwevent_cancel(rf->fd, rf->id);
 		if (ret == 0)
 			w->res->cancelled_seen++;
 		else if (ret != -ENOENT)

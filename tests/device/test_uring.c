@@ -541,7 +541,7 @@ START_TEST(uring_enospc_at_limit)
 	submit_register(&ring, fd, &r[0], 0);
 	submit_register(&ring, fd, &r[1], 1);
 	expect_cqe(&ring, -ENOSPC, 1);
-	ck_assert_int_eq(hwt_cancel(fd, r[0].id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r[0].id), 0);
 	expect_cqe(&ring, -ECANCELED, 0);
 	io_uring_queue_exit(&ring);
 	close(fd);
@@ -569,13 +569,13 @@ START_TEST(uring_cancel_in_flight_ecanceled)
 	hwt_sleep_ms(20);
 	assert_no_cqe(&ring);
 	t0 = now_ns();
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	expect_cqe(&ring, -ECANCELED, 9);
 	ck_assert(now_ns() - t0 < 5 * NS_PER_SEC);
 	ck_assert_msg(!memcmp(&r.msg, &zero, sizeof(zero)),
 		      "a cancelled request wrote a message");
 	hwt_assert_delta(&c0, 1, 0, 1, 0);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), -ENOENT);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), -ENOENT);
 	io_uring_queue_exit(&ring);
 	close(fd);
 	hwt_assert_rest();
@@ -703,7 +703,7 @@ START_TEST(uring_periodic_waits_in_order)
 		n += 1 + w[k].msg.lost;
 		ck_assert_uint_ge(w[k].msg.fired_ns, t0 + due + n * period);
 	}
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	assert_no_cqe(&ring);
 	io_uring_queue_exit(&ring);
@@ -724,7 +724,7 @@ START_TEST(uring_wait_cancelled_ecanceled)
 	fd = hwt_open();
 	hwt_ring_init(&ring, 4);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	memset(&w, 0, sizeof(w));
 	w.id = r.id;
 	sqe = hwt_sqe(&ring);
@@ -733,7 +733,7 @@ START_TEST(uring_wait_cancelled_ecanceled)
 	hwt_ring_submit(&ring, 1);
 	hwt_sleep_ms(20);
 	assert_no_cqe(&ring);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	expect_cqe(&ring, -ECANCELED, 0);
 	io_uring_queue_exit(&ring);
 	close(fd);
@@ -761,7 +761,7 @@ START_TEST(uring_completion_does_not_interrupt_sync_request)
 	hwt_reg_arg(&ur, HWEVENT_TYPE_REQUEST, 50 * NS_PER_MS, 0, 1, 0);
 	submit_register(&ring, fd, &ur, 1);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 300 * NS_PER_MS, 0, 2, 0);
-	ret = hwt_register(fd, &r);
+	ret = hwevent_register(fd, &r);
 	ck_assert_msg(ret == 0, "a synchronous REQUEST returned %d (%s) when an "
 		      "io_uring request of the same thread completed", ret,
 		      strerror(-ret));
@@ -788,15 +788,15 @@ START_TEST(uring_completion_does_not_interrupt_sync_wait)
 	fd = hwt_open();
 	hwt_ring_init(&ring, 4);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, 300 * NS_PER_MS, 2, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	hwt_reg_arg(&ur, HWEVENT_TYPE_REQUEST, 50 * NS_PER_MS, 0, 1, 0);
 	submit_register(&ring, fd, &ur, 1);
-	ret = hwt_wait(fd, r.id, NULL);
+	ret = hwevent_wait(fd, r.id, NULL);
 	ck_assert_msg(ret == 0, "a synchronous WAIT returned %d (%s) when an "
 		      "io_uring request of the same thread completed", ret,
 		      strerror(-ret));
 	expect_cqe(&ring, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	io_uring_queue_exit(&ring);
 	close(fd);
 	hwt_assert_rest_unload();
@@ -1051,7 +1051,7 @@ START_TEST(uring_child_exit_on_shared_file_cancels_only_its_own)
 	ck_assert(hwt_wait_pending(2, SOON_MS));
 	hwt_assert_delta(&c0, 6, 0, 4, 2);
 	assert_no_cqe(&ring);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	expect_cqe(&ring, -ECANCELED, 1);
 	close(fd);
 	hwt_assert_delta(&c0, 6, 0, 6, 0);
@@ -1078,7 +1078,7 @@ START_TEST(uring_child_exit_with_wait_keeps_registration)
 	fd = hwt_open();
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	ck_assert_int_eq(pipe(ready), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -1108,7 +1108,7 @@ START_TEST(uring_child_exit_with_wait_keeps_registration)
 	ck_assert(now_ns() - t0 < REAP_MAX_NS);
 	hwt_sleep_ms(100);
 	hwt_assert_delta_rcp(&c0, 1, 0, 1);
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	hwt_assert_delta_rcp(&c0, 1, 1, 0);
 	close(fd);
 	hwt_assert_rest_unload();

@@ -58,7 +58,7 @@ static int life_child(enum life_case how, int ready)
 	if (fd < 0)
 		return 10;
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
-	if (hwt_register(fd, &r))
+	if (hwevent_register(fd, &r))
 		return 11;
 	ret = io_uring_queue_init(8, &ring, how == SQPOLL ? IORING_SETUP_SQPOLL : 0);
 	if (ret)
@@ -208,7 +208,7 @@ START_TEST(uring_deadline_etime_and_erange)
 	hwt_ring_init(&ring, 4);
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, NS_PER_MS, LONG_DUE_NS, 1, 0);
-	ck_assert_int_eq(hwt_register(fd, &r), 0);
+	ck_assert_int_eq(hwevent_register(fd, &r), 0);
 	memset(&w, 0, sizeof(w));
 	w.id = r.id;
 	t0 = now_ns();
@@ -220,7 +220,7 @@ START_TEST(uring_deadline_etime_and_erange)
 		      strerror(res < 0 ? -res : 0));
 	ck_assert_uint_ge(t1 - t0, DEADLINE_MS * NS_PER_MS);
 	/* The registration stays: it is cancelled only now. */
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 
 	hwt_reg_arg(&late, HWEVENT_TYPE_REQUEST,
 		    (DEADLINE_MS + 1) * NS_PER_MS, 0, 2, 0);
@@ -256,7 +256,7 @@ START_TEST(uring_no_deadline_where_cancelable)
 	hwt_ring_submit(&ring, 1);
 	ck_assert(!hwt_ring_wait(&ring, 300, &res, &ud));
 	ck_assert(hwt_wait_pending(1, SOON_MS));
-	ck_assert_int_eq(hwt_cancel(fd, r.id), 0);
+	ck_assert_int_eq(hwevent_cancel(fd, r.id), 0);
 	ck_assert(hwt_ring_wait(&ring, SOON_MS, &res, &ud));
 	ck_assert_int_eq(res, -ECANCELED);
 	io_uring_queue_exit(&ring);
