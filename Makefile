@@ -64,8 +64,9 @@ module:
 
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
+# The uAPI's layout for 32-bit callers is checked at build time.
 tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
-	$(S)/hwstress
+	$(S)/hwstress $(S)/uapi_layout-m32.o
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S):
@@ -95,6 +96,11 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) \
 		$(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
 		$(LDLIBS)
+
+# The uAPI promises one layout to 32-bit and 64-bit callers: its
+# static_asserts, compiled for i386 (gcc-multilib).
+$(S)/uapi_layout-m32.o: tests/unit/uapi_layout.c include/uapi/linux/hwevent.h | $(S)
+	$(CC) -m32 $(CFLAGS) -Werror -c -o $@ $<
 
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) \
 		$(COMMON_LINUX_SRC) $(HDRS) | $(S)

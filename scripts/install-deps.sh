@@ -8,6 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential pkg-config	# gcc, make, ...
+	gcc-multilib			# the uAPI's layout checked for i386
 	check liburing-dev		# unit and device tests
 	linux-headers-amd64		# to build the module
 	linux-image-amd64		# the kernel the test VM boots

@@ -1,64 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The uAPI's layout: the same for 32- and 64-bit callers, so any change is
- * an ABI break.  Checked at compile time and, for the report, at run time.
+ * an ABI break.  Checked at compile time by uapi_layout.c (also built
+ * with -m32) and, for the report, at run time here.
  */
-#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "libhwevent.h"
 #include "unit.h"
-
-#define LAYOUT(type, field, off, size)					\
-	static_assert(offsetof(struct type, field) == (off) &&		\
-		      sizeof(((struct type *)0)->field) == (size),	\
-		      #type "." #field " moved or resized")
-
-static_assert(sizeof(struct hwevent_msg) == 56, "hwevent_msg size");
-LAYOUT(hwevent_msg, cookie, 0, 8);
-LAYOUT(hwevent_msg, seq, 8, 8);
-LAYOUT(hwevent_msg, fired_ns, 16, 8);
-LAYOUT(hwevent_msg, id, 24, 8);
-LAYOUT(hwevent_msg, type, 32, 4);
-LAYOUT(hwevent_msg, flags, 36, 4);
-LAYOUT(hwevent_msg, lost, 40, 8);
-LAYOUT(hwevent_msg, reserved, 48, 8);
-
-static_assert(sizeof(struct hwevent_register) == 128,
-	      "hwevent_register size");
-LAYOUT(hwevent_register, type, 0, 4);
-LAYOUT(hwevent_register, flags, 4, 4);
-LAYOUT(hwevent_register, due_ns, 8, 8);
-LAYOUT(hwevent_register, cookie, 16, 8);
-LAYOUT(hwevent_register, eventfd, 24, 4);
-LAYOUT(hwevent_register, pad, 28, 4);
-LAYOUT(hwevent_register, period_ns, 32, 8);
-LAYOUT(hwevent_register, reserved, 40, 24);
-LAYOUT(hwevent_register, id, 64, 8);
-LAYOUT(hwevent_register, msg, 72, 56);
-
-static_assert(sizeof(struct hwevent_cancel) == 16, "hwevent_cancel size");
-LAYOUT(hwevent_cancel, id, 0, 8);
-LAYOUT(hwevent_cancel, flags, 8, 4);
-LAYOUT(hwevent_cancel, pad, 12, 4);
-
-static_assert(sizeof(struct hwevent_wait) == 88, "hwevent_wait size");
-LAYOUT(hwevent_wait, id, 0, 8);
-LAYOUT(hwevent_wait, flags, 8, 4);
-LAYOUT(hwevent_wait, pad, 12, 4);
-LAYOUT(hwevent_wait, reserved, 16, 16);
-LAYOUT(hwevent_wait, msg, 32, 56);
-
-static_assert(sizeof(struct hwevent_uring_cmd) == 16,
-	      "hwevent_uring_cmd size");
-LAYOUT(hwevent_uring_cmd, addr, 0, 8);
-LAYOUT(hwevent_uring_cmd, reserved, 8, 8);
-
-static_assert(_IOC_SIZE(HWEVENT_IOC_REGISTER) == 128, "ioctl size");
-static_assert(_IOC_SIZE(HWEVENT_IOC_CANCEL) == 16, "ioctl size");
-static_assert(_IOC_SIZE(HWEVENT_IOC_WAIT) == 88, "ioctl size");
 
 struct field {
 	const char *name;
@@ -129,27 +80,52 @@ START_TEST(test_sizes)
 }
 END_TEST
 
-/* Signedness is part of the ABI too: eventfd is the only signed field. */
+/*
+ * Signedness is part of the ABI too: eventfd is the only signed field.
+ * All bits set, an unsigned field is above 0 and a signed one below;
+ * compared in the field's own type (ck_assert_uint_gt() would convert a
+ * signed -1 to a large unsigned number and pass).
+ */
+#define UNSIGNED_SET(s, field) ck_assert_msg((s).field > 0, \
+	#field " holds %lld with all bits set: signed", (long long)(s).field)
+
 START_TEST(test_signedness)
 {
 	struct hwevent_register reg;
 	struct hwevent_cancel cancel;
 	struct hwevent_wait wait;
+	struct hwevent_uring_cmd cmd;
 
 	memset(&reg, 0xff, sizeof(reg));
-	ck_assert_int_lt(reg.eventfd, 0);
-	ck_assert_uint_gt(reg.type, 0);
-	ck_assert_uint_gt(reg.pad, 0);
-	ck_assert_uint_gt(reg.due_ns, 0);
-	ck_assert_uint_gt(reg.period_ns, 0);
-	ck_assert_uint_gt(reg.msg.type, 0);
-	ck_assert_uint_gt(reg.msg.lost, 0);
+	ck_assert_msg(reg.eventfd < 0, "eventfd is not signed");
+	UNSIGNED_SET(reg, type);
+	UNSIGNED_SET(reg, flags);
+	UNSIGNED_SET(reg, due_ns);
+	UNSIGNED_SET(reg, cookie);
+	UNSIGNED_SET(reg, pad);
+	UNSIGNED_SET(reg, period_ns);
+	UNSIGNED_SET(reg, reserved[0]);
+	UNSIGNED_SET(reg, id);
+	UNSIGNED_SET(reg, msg.cookie);
+	UNSIGNED_SET(reg, msg.seq);
+	UNSIGNED_SET(reg, msg.fired_ns);
+	UNSIGNED_SET(reg, msg.id);
+	UNSIGNED_SET(reg, msg.type);
+	UNSIGNED_SET(reg, msg.flags);
+	UNSIGNED_SET(reg, msg.lost);
+	UNSIGNED_SET(reg, msg.reserved);
 	memset(&cancel, 0xff, sizeof(cancel));
-	ck_assert_uint_gt(cancel.id, 0);
-	ck_assert_uint_gt(cancel.flags, 0);
+	UNSIGNED_SET(cancel, id);
+	UNSIGNED_SET(cancel, flags);
+	UNSIGNED_SET(cancel, pad);
 	memset(&wait, 0xff, sizeof(wait));
-	ck_assert_uint_gt(wait.id, 0);
-	ck_assert_uint_gt(wait.pad, 0);
+	UNSIGNED_SET(wait, id);
+	UNSIGNED_SET(wait, flags);
+	UNSIGNED_SET(wait, pad);
+	UNSIGNED_SET(wait, reserved[0]);
+	memset(&cmd, 0xff, sizeof(cmd));
+	UNSIGNED_SET(cmd, addr);
+	UNSIGNED_SET(cmd, reserved);
 }
 END_TEST
 
