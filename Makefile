@@ -29,7 +29,8 @@ LIB_SRC := lib/libhwevent.c
 # COMMON_LINUX_SRC loads and configures the module.
 COMMON_SRC := common/parse.c
 COMMON_LINUX_SRC := common/module.c
-APP_SRC := app/event.c $(COMMON_SRC) $(COMMON_LINUX_SRC)
+APP_SRC := $(wildcard app/*.c) $(COMMON_SRC) $(COMMON_LINUX_SRC)
+APP_HDRS := $(wildcard app/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h)
@@ -84,10 +85,10 @@ $(B)/libhwevent.so.$(VERSION): $(B)/libhwevent.o lib/libhwevent.sym
 	ln -sf libhwevent.so.$(VERSION) $(B)/libhwevent.so.$(SOMAJOR)
 	ln -sf libhwevent.so.$(SOMAJOR) $(B)/libhwevent.so
 
-$(B)/event: $(APP_SRC) $(B)/libhwevent.a $(HDRS)
+$(B)/event: $(APP_SRC) $(APP_HDRS) $(B)/libhwevent.a $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $(APP_SRC) $(B)/libhwevent.a $(LDLIBS)
 
-$(S)/event: $(APP_SRC) $(LIB_SRC) $(HDRS) | $(S)
+$(S)/event: $(APP_SRC) $(APP_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(APP_SRC) $(LIB_SRC) $(LDLIBS)
 
 # The unit tests run the app: build it first.
