@@ -34,6 +34,8 @@ APP_HDRS := $(wildcard app/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_HDRS := $(wildcard bench/*.h)
 
 VERSION := $(shell cat VERSION)
 SOMAJOR := 0
@@ -121,9 +123,10 @@ $(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
-$(B)/hwbench: bench/hwbench.c $(LIB_SRC) $(COMMON_LINUX_SRC) $(HDRS) | $(B)
-	$(CC) $(CFLAGS) -o $@ bench/hwbench.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
-		$(LDLIBS) -lm
+$(B)/hwbench: $(BENCH_SRC) $(BENCH_HDRS) $(LIB_SRC) $(COMMON_SRC) \
+		$(COMMON_LINUX_SRC) $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(LIB_SRC) $(COMMON_SRC) \
+		$(COMMON_LINUX_SRC) $(LDLIBS) -lm
 
 # The app is linked statically with the library: it stays self-contained
 # next to a hwevent.ko, as the original's event.exe next to its driver.

@@ -3,7 +3,8 @@
 #
 # bench/guest.sh OUTDIR [hwbench options]: the benchmark's part inside the
 # test VM (run-bench.sh starts it with vm/run-in-vm.sh).  Loads
-# build/hwevent.ko, runs build/hwbench into OUTDIR, unloads the module.
+# build/hwevent.ko, runs build/hwbench into OUTDIR, unloads the module,
+# and makes OUTDIR/results.md of OUTDIR/results.json (bench/report.py).
 #
 # It refuses to run where the module cannot be loaded: a kernel without
 # module support (no /proc/modules), or one the module was not built for.
@@ -39,3 +40,5 @@ echo "bench/guest.sh: $(uname -r), $(nproc) CPUs, clocksource $(cat /sys/devices
 start=$(date +%s)
 "$bin" --out "$out" "$@"
 echo "bench/guest.sh: hwbench ran $(($(date +%s) - start)) s"
+# The tables, from the figures.
+python3 bench/report.py "$out/results.json" >"$out/results.md"

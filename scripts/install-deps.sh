@@ -17,6 +17,7 @@ PACKAGES=(
 	sparse				# make C=2
 	perl xz-utils			# checkpatch.pl, linux-source tarball
 	dkms mandoc groff-base		# packaging checks
+	python3				# bench/report.py: results.md
 )
 if [ $# -gt 0 ]; then
 	PACKAGES=("$@")

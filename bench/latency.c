@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hwbench phase 1, latency.  One thread (pinned, timer slack 1 ns)
+ * registers a single event due in 1-2 ms (uniformly random, so it does
+ * not phase-lock with the tick) and blocks until it is notified, N times
+ * per model.  Measured: wake - due, where due = t0 + due_ns and t0 is read
+ * just before the system call that arms the timer, and for the models
+ * that return a message also wake - fired (hwevent_msg.fired_ns, when the
+ * timer callback ran) and fired - due.  "wake" is read right after the
+ * blocking call returns (read, poll, ioctl, sigwaitinfo,
+ * io_uring_wait_cqe).  The floors are a timerfd armed the same way
+ * (relative time, read() blocks) and clock_nanosleep(TIMER_ABSTIME) to
+ * the same due time.  The models are interleaved in blocks with the same
+ * due times, so slow drifts of the emulator hit all of them alike.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "hwbench.h"
+#include "libhwevent-uring.h"
+
+enum kind { K_FLOOR, K_BLOCKING, K_EVENT, K_ASYNC };
+
+static const char *const kind_name[] = {
+	[K_FLOOR] = "floor",
+	[K_BLOCKING] = "blocking",
+	[K_EVENT] = "event",
+	[K_ASYNC] = "async",
+};
+
+/* Targets: ratio to the timerfd floor at p50 and p99. */
+static double kind_target(enum kind k)
+{
+	switch (k) {
+	case K_BLOCKING:
+	case K_EVENT:
+		return 1.25;
+	case K_ASYNC:
+		return 1.5;
+	default:
+		return 0;
+	}
+}
+
+/* Everything the latency models share, set up once. */
+struct lat_ctx {
+	int hfd;		/* /dev/hwevent, blocking */
+	int hfd_sig;		/* /dev/hwevent, O_NONBLOCK | O_ASYNC, SIGIO to us */
+	int efd;		/* eventfd, blocking */
+	int tfd;		/* timerfd */
+	struct io_uring ring;
+	bool ring_ok;
+	struct io_uring ring_defer;	/* SINGLE_ISSUER | DEFER_TASKRUN */
+	bool ring_defer_ok;
+	sigset_t sigio;
+};
+
+/* One sample: t0 just before the arming call, the wake, the callback. */
+struct lat_sample {
+	uint64_t t0;
+	uint64_t wake;
+	uint64_t fired;	/* 0: no message in this model */
+};
+
+typedef int (*lat_fn)(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+		      struct lat_sample *s);
+
+static int lat_timerfd(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+		       struct lat_sample *s)
+{
+	struct itimerspec its = { .it_value = ns_to_timespec(due) };
+	uint64_t v;
+
+	(void)cookie;
+	/* Relative, from the call, like HWEVENT_IOC_REGISTER's due_ns. */
+	s->t0 = now_ns();
+	if (timerfd_settime(c->tfd, 0, &its, NULL))
+		return -errno;
+	if (read(c->tfd, &v, sizeof(v)) != sizeof(v))
+		return -errno;
+	s->wake = now_ns();
+	return 0;
+}
+
+static int lat_nanosleep(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			 struct lat_sample *s)
+{
+	struct timespec ts;
+	int ret;
+
+	(void)c;
+	(void)cookie;
+	s->t0 = now_ns();
+	ts = ns_to_timespec(s->t0 + due);
+	while ((ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				      NULL)) == EINTR)
+		;
+	s->wake = now_ns();
+	return -ret;
+}
+
+static int check_msg(const struct hwevent_msg *m, uint64_t cookie)
+{
+	return m->cookie == cookie && m->fired_ns ? 0 : -EBADMSG;
+}
+
+static int lat_request(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+		       struct lat_sample *s)
+{
+	struct hwevent_register reg;
+	int ret;
+
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, due, 0, cookie);
+	s->t0 = now_ns();
+	ret = hwevent_register(c->hfd, &reg);	/* sleeps until it fires */
+	s->wake = now_ns();
+	if (ret)
+		return ret;
+	s->fired = reg.msg.fired_ns;
+	return check_msg(&reg.msg, cookie);
+}
+
+static int lat_eventfd_read(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	uint64_t v;
+	int ret;
+
+	s->t0 = now_ns();
+	ret = hwevent_register_eventfd(c->hfd, c->efd, due, cookie, NULL);
+	if (ret)
+		return ret;
+	if (read(c->efd, &v, sizeof(v)) != sizeof(v))
+		return -errno;
+	s->wake = now_ns();
+	return v == 1 ? 0 : -EBADMSG;
+}
+
+static int lat_eventfd_poll(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	struct pollfd p = { .fd = c->efd, .events = POLLIN };
+	uint64_t v;
+	int ret;
+
+	s->t0 = now_ns();
+	ret = hwevent_register_eventfd(c->hfd, c->efd, due, cookie, NULL);
+	if (ret)
+		return ret;
+	if (poll(&p, 1, -1) != 1)
+		return -EIO;
+	s->wake = now_ns();
+	if (read(c->efd, &v, sizeof(v)) != sizeof(v))
+		return -errno;
+	return v == 1 ? 0 : -EBADMSG;
+}
+
+static int lat_queue_read(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			  struct lat_sample *s)
+{
+	struct hwevent_msg m;
+	int ret;
+
+	s->t0 = now_ns();
+	ret = hwevent_register_queue(c->hfd, due, 0, cookie, NULL);
+	if (ret)
+		return ret;
+	ret = hwevent_read_msgs(c->hfd, &m, 1);	/* blocks */
+	s->wake = now_ns();
+	if (ret != 1)
+		return ret < 0 ? ret : -EBADMSG;
+	s->fired = m.fired_ns;
+	return check_msg(&m, cookie);
+}
+
+static int lat_queue_poll(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			  struct lat_sample *s)
+{
+	struct pollfd p = { .fd = c->hfd, .events = POLLIN };
+	struct hwevent_msg m;
+	int ret;
+
+	s->t0 = now_ns();
+	ret = hwevent_register_queue(c->hfd, due, 0, cookie, NULL);
+	if (ret)
+		return ret;
+	if (poll(&p, 1, -1) != 1)
+		return -EIO;
+	s->wake = now_ns();
+	ret = hwevent_read_msgs(c->hfd, &m, 1);
+	if (ret != 1)
+		return ret < 0 ? ret : -EBADMSG;
+	s->fired = m.fired_ns;
+	return check_msg(&m, cookie);
+}
+
+static int lat_queue_sigio(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			   struct lat_sample *s)
+{
+	const struct timespec zero = { 0 };
+	struct hwevent_msg m;
+	siginfo_t si;
+	int ret;
+
+	/* A SIGIO left over from an earlier sample would end the wait early. */
+	while (sigtimedwait(&c->sigio, NULL, &zero) > 0)
+		;
+	s->t0 = now_ns();
+	ret = hwevent_register_queue(c->hfd_sig, due, 0, cookie, NULL);
+	if (ret)
+		return ret;
+	/* SIGIO is blocked in every thread: it stays pending for us. */
+	while ((ret = sigwaitinfo(&c->sigio, &si)) < 0 && errno == EINTR)
+		;
+	s->wake = now_ns();
+	if (ret != SIGIO)
+		return -EIO;
+	ret = hwevent_read_msgs(c->hfd_sig, &m, 1);	/* O_NONBLOCK */
+	if (ret != 1)
+		return ret < 0 ? ret : -EBADMSG;
+	s->fired = m.fired_ns;
+	return check_msg(&m, cookie);
+}
+
+static int lat_uring_on(struct io_uring *ring, int hfd, uint64_t due,
+			uint64_t cookie, struct lat_sample *s)
+{
+	struct hwevent_register reg;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, due, 0, cookie);
+	sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	hwevent_uring_prep_register(sqe, hfd, &reg);
+	io_uring_sqe_set_data64(sqe, cookie);
+	s->t0 = now_ns();
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	do
+		ret = io_uring_wait_cqe(ring, &cqe);
+	while (ret == -EINTR);
+	s->wake = now_ns();
+	if (ret)
+		return ret;
+	ret = cqe->res;
+	if (cqe->user_data != cookie)
+		ret = -EBADMSG;
+	io_uring_cqe_seen(ring, cqe);
+	if (ret)
+		return ret;
+	s->fired = reg.msg.fired_ns;
+	return check_msg(&reg.msg, cookie);
+}
+
+static int lat_uring(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+		     struct lat_sample *s)
+{
+	if (!c->ring_ok)
+		return -ENOSYS;
+	return lat_uring_on(&c->ring, c->hfd, due, cookie, s);
+}
+
+static int lat_uring_defer(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			   struct lat_sample *s)
+{
+	if (!c->ring_defer_ok)
+		return -ENOSYS;
+	return lat_uring_on(&c->ring_defer, c->hfd, due, cookie, s);
+}
+
+struct lat_model {
+	const char *name;
+	const char *desc;
+	enum kind kind;
+	lat_fn fn;
+	/* results */
+	int64_t *wake_due, *wake_fired, *fired_due;
+	size_t n, n_fired;
+	int err;		/* first error; the model stops then */
+	struct dist d_wd, d_wf, d_fd;
+};
+
+static struct lat_model lat_models[] = {
+	{ .name = "timerfd", .desc = "timerfd (relative), read() blocks", .kind = K_FLOOR, .fn = lat_timerfd },
+	{ .name = "nanosleep", .desc = "clock_nanosleep(TIMER_ABSTIME)", .kind = K_FLOOR, .fn = lat_nanosleep },
+	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .fn = lat_request },
+	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .fn = lat_eventfd_read },
+	{ .name = "eventfd-poll", .desc = "EVENTFD: poll() on the eventfd", .kind = K_EVENT, .fn = lat_eventfd_poll },
+	{ .name = "queue-read", .desc = "QUEUE: read() on the device blocks", .kind = K_EVENT, .fn = lat_queue_read },
+	{ .name = "queue-poll", .desc = "QUEUE: poll() then read()", .kind = K_EVENT, .fn = lat_queue_poll },
+	{ .name = "queue-sigio", .desc = "QUEUE: O_ASYNC, sigwaitinfo(SIGIO) then read()", .kind = K_EVENT, .fn = lat_queue_sigio },
+	{ .name = "request-uring", .desc = "REQUEST via io_uring, io_uring_wait_cqe()", .kind = K_ASYNC, .fn = lat_uring },
+	{ .name = "request-uring-defer", .desc = "as above, ring with DEFER_TASKRUN", .kind = K_ASYNC, .fn = lat_uring_defer },
+};
+#define NR_LAT ((int)(sizeof(lat_models) / sizeof(lat_models[0])))
+
+static struct lat_model *lat_floor(void)
+{
+	return &lat_models[0];
+}
+
+static void lat_setup(struct lat_ctx *c)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = gettid() };
+	int ret;
+
+	c->hfd = hwevent_open(0);
+	c->hfd_sig = hwevent_open(O_NONBLOCK);
+	if (c->hfd < 0 || c->hfd_sig < 0)
+		errx(1, "open %s: %s", HWEVENT_DEV_PATH,
+		    strerror(-(c->hfd < 0 ? c->hfd : c->hfd_sig)));
+	/* SIGIO to this thread only, which keeps it blocked and waits. */
+	if (fcntl(c->hfd_sig, F_SETOWN_EX, &own) ||
+	    fcntl(c->hfd_sig, F_SETFL,
+		  fcntl(c->hfd_sig, F_GETFL) | O_ASYNC | O_NONBLOCK))
+		errx(1, "O_ASYNC: %s", strerror(errno));
+	sigemptyset(&c->sigio);
+	sigaddset(&c->sigio, SIGIO);
+	c->efd = eventfd(0, EFD_CLOEXEC);
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (c->efd < 0 || c->tfd < 0)
+		errx(1, "eventfd/timerfd: %s", strerror(errno));
+	ret = io_uring_queue_init(16, &c->ring, 0);
+	c->ring_ok = !ret;
+	if (ret)
+		warnx("io_uring_queue_init: %s", strerror(-ret));
+	ret = io_uring_queue_init_params(16, &c->ring_defer, &p);
+	c->ring_defer_ok = !ret;
+	if (ret)
+		warnx("io_uring with DEFER_TASKRUN: %s", strerror(-ret));
+}
+
+static void lat_teardown(struct lat_ctx *c)
+{
+	if (c->ring_ok)
+		io_uring_queue_exit(&c->ring);
+	if (c->ring_defer_ok)
+		io_uring_queue_exit(&c->ring_defer);
+	close(c->hfd);
+	close(c->hfd_sig);
+	close(c->efd);
+	close(c->tfd);
+}
+
+static void latency_run(void)
+{
+	const unsigned int n = opt.n, block = opt.block;
+	uint64_t *dues = xcalloc(block, sizeof(*dues));
+	uint64_t rng = opt.seed, cookie = 1;
+	struct lat_ctx c = { 0 };
+	unsigned int round = 0;
+
+	lat_setup(&c);
+	for (int m = 0; m < NR_LAT; m++) {
+		lat_models[m].wake_due = xcalloc(n, sizeof(int64_t));
+		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
+		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
+	}
+	warnx("latency: %u samples per model, %d models, blocks of %u",
+	     n, NR_LAT, block);
+	/*
+	 * Round 0 is a warm-up whose samples are dropped (page faults, first
+	 * allocations of the slab caches, io_uring's first task work).  Each
+	 * round every model runs a block with the same due times, starting
+	 * with a different model each time.
+	 */
+	for (unsigned int done = 0; done < n; round++) {
+		unsigned int len = n - done < block ? n - done : block;
+		bool warmup = round == 0;
+
+		for (unsigned int i = 0; i < len; i++)
+			dues[i] = rng_due(&rng);
+		for (int k = 0; k < NR_LAT; k++) {
+			struct lat_model *lm = &lat_models[(k + round) % NR_LAT];
+
+			for (unsigned int i = 0; i < len && !lm->err; i++) {
+				struct lat_sample s = { 0 };
+				uint64_t due_abs;
+				int ret = lm->fn(&c, dues[i], cookie++, &s);
+
+				if (ret) {
+					lm->err = ret;
+					warnx("latency: %s failed: %s", lm->name,
+					     strerror(-ret));
+					break;
+				}
+				if (warmup)
+					continue;
+				due_abs = s.t0 + dues[i];
+				lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
+				if (s.fired) {
+					lm->wake_fired[lm->n_fired] =
+						(int64_t)(s.wake - s.fired);
+					lm->fired_due[lm->n_fired++] =
+						(int64_t)(s.fired - due_abs);
+				}
+			}
+		}
+		if (!warmup)
+			done += len;
+		if (round % 10 == 0)
+			warnx("latency: %u/%u", done, n);
+	}
+	lat_teardown(&c);
+	free(dues);
+
+	for (int m = 0; m < NR_LAT; m++) {
+		struct lat_model *lm = &lat_models[m];
+
+		lm->d_wd = dist_of(lm->wake_due, lm->n);
+		lm->d_wf = dist_of(lm->wake_fired, lm->n_fired);
+		lm->d_fd = dist_of(lm->fired_due, lm->n_fired);
+	}
+}
+
+static bool lat_done(void)
+{
+	return lat_floor()->d_wd.n > 0;
+}
+
+static void latency_json(FILE *f)
+{
+	const struct lat_model *fl = lat_floor();
+
+	if (!lat_done()) {
+		fprintf(f, "null");
+		return;
+	}
+	fprintf(f, "{\"samples_per_model\": %u, \"block\": %u, \"due_ns\": [%" PRIu64
+		", %" PRIu64 "], \"floor\": \"timerfd\", \"metric\": \"wake - due; "
+		"due = time before the arming call + due_ns\",\n \"models\": [\n",
+		opt.n, opt.block, DUE_MIN_NS, DUE_MAX_NS);
+	for (int m = 0; m < NR_LAT; m++) {
+		const struct lat_model *lm = &lat_models[m];
+		double lim = kind_target(lm->kind);
+
+		fprintf(f, "  {\"name\": \"%s\", \"kind\": \"%s\", \"description\": ",
+			lm->name, kind_name[lm->kind]);
+		json_str(f, lm->desc);
+		fprintf(f, ", \"error\": ");
+		json_err(f, lm->err);
+		fprintf(f, ",\n   ");
+		json_dist(f, "wake_minus_due", &lm->d_wd, true);
+		fprintf(f, "\n   ");
+		json_dist(f, "wake_minus_fired", &lm->d_wf, true);
+		fprintf(f, "\n   ");
+		json_dist(f, "fired_minus_due", &lm->d_fd, true);
+		fprintf(f, "\n   \"ratio_to_floor\": {\"p50\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}",
+			ratio(lm->d_wd.p50, fl->d_wd.p50),
+			ratio(lm->d_wd.p99, fl->d_wd.p99),
+			ratio(lm->d_wd.p999, fl->d_wd.p999),
+			ratio(lm->d_wd.max, fl->d_wd.max));
+		if (lim)
+			fprintf(f, ", \"target_ratio\": %.2f", lim);
+		if (lim && lm->d_wd.n)
+			fprintf(f, ", \"pass\": %s",
+				ratio(lm->d_wd.p50, fl->d_wd.p50) <= lim &&
+				ratio(lm->d_wd.p99, fl->d_wd.p99) <= lim ?
+				"true" : "false");
+		fprintf(f, "}%s\n", m + 1 < NR_LAT ? "," : "");
+	}
+	fprintf(f, " ]}");
+}
+
+/* models.txt and lat-<model>.dat for plot.gp. */
+static void latency_dat(void)
+{
+	char name[96];
+	FILE *f;
+
+	if (!lat_done())
+		return;
+	f = out_file("models.txt");
+	for (int m = 0; m < NR_LAT; m++)
+		if (lat_models[m].d_wd.n)
+			fprintf(f, "%s%s", m ? " " : "", lat_models[m].name);
+	fprintf(f, "\n");
+	fclose(f);
+	for (int m = 0; m < NR_LAT; m++) {
+		const struct lat_model *lm = &lat_models[m];
+
+		if (!lm->d_wd.n)
+			continue;
+		snprintf(name, sizeof(name), "lat-%s.dat", lm->name);
+		f = out_file(name);
+		fprintf(f, "# %s: wake - due in us (sorted), CDF, 1 - CDF + 1/n\n",
+			lm->name);
+		for (size_t i = 0; i < lm->n; i++)
+			fprintf(f, "%.3f %.6f %.6f\n", us(lm->wake_due[i]),
+				(double)(i + 1) / lm->n,
+				(double)(lm->n - i) / lm->n);
+		fclose(f);
+	}
+}
+
+static void latency_targets(void)
+{
+	const struct lat_model *fl = lat_floor();
+	char name[96];
+
+	if (!lat_done())
+		return;
+	for (int m = 0; m < NR_LAT; m++) {
+		const struct lat_model *lm = &lat_models[m];
+		double lim = kind_target(lm->kind);
+
+		if (!lim || !lm->d_wd.n)
+			continue;
+		snprintf(name, sizeof(name), "latency %s p50 / timerfd p50",
+			 lm->name);
+		add_target(name, ratio(lm->d_wd.p50, fl->d_wd.p50), lim);
+		snprintf(name, sizeof(name), "latency %s p99 / timerfd p99",
+			 lm->name);
+		add_target(name, ratio(lm->d_wd.p99, fl->d_wd.p99), lim);
+	}
+}
+
+const struct phase phase_latency = {
+	.name = "latency",
+	.run = latency_run,
+	.json = latency_json,
+	.dat = latency_dat,
+	.targets = latency_targets,
+};
