@@ -67,9 +67,10 @@ module:
 
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
-# The uAPI's layout for 32-bit callers is checked at build time.
+# The unit tests run hwbench's command line; the uAPI's layout for 32-bit
+# callers is checked at build time.
 tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
-	$(S)/hwstress $(S)/uapi_layout-m32.o
+	$(S)/hwstress $(S)/uapi_layout-m32.o $(B)/hwbench
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S):

@@ -25,16 +25,8 @@
 #include "clock.h"
 #include "unit.h"
 
-#define RUN_TIMEOUT_MS	20000
-
 static char tmpdir[PATH_MAX];
 static char app[PATH_MAX + 32];
-
-struct run {
-	int status;		/* exit status, or 128 + signal */
-	char out[8192];
-	char err[8192];
-};
 
 /* Why setup() failed, for every test to report; empty when it worked. */
 static char setup_error[2 * PATH_MAX + 256];
@@ -121,80 +113,11 @@ static void teardown(void)
 		rmdir(tmpdir);
 }
 
-static void drain(int *fd, char *buf, size_t size, size_t *len)
-{
-	ssize_t n;
-
-	n = read(*fd, buf + *len, size - 1 - *len);
-	if (n > 0) {
-		*len += n;
-		/* Full: keep reading, dropping the excess. */
-		if (*len == size - 1)
-			*len = size - 2;
-		return;
-	}
-	if (n < 0 && errno == EINTR)
-		return;
-	close(*fd);
-	*fd = -1;
-}
-
 /* Run the app copy with @args (NULL-terminated), stdin from /dev/null. */
 static void run_app(const char *const *args, struct run *r)
 {
-	const char *argv[16] = { app };
-	int out[2], err[2], status;
-	size_t outlen = 0, errlen = 0, i;
-	uint64_t deadline;
-	pid_t pid;
-
 	ck_assert_msg(!setup_error[0], "%s", setup_error);
-	for (i = 0; args[i]; i++) {
-		ck_assert_uint_lt(i + 2, sizeof(argv) / sizeof(argv[0]));
-		argv[i + 1] = args[i];
-	}
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
-		    dup2(err[1], 2) < 0)
-			_exit(126);
-		execv(app, (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-
-	deadline = now_ns() + RUN_TIMEOUT_MS * 1000000ULL;
-	while (out[0] >= 0 || err[0] >= 0) {
-		struct pollfd fds[2] = {
-			{ .fd = out[0], .events = POLLIN },
-			{ .fd = err[0], .events = POLLIN },
-		};
-		uint64_t now = now_ns();
-
-		if (now >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			ck_abort_msg("%s did not finish within %d ms", app,
-				     RUN_TIMEOUT_MS);
-		}
-		if (poll(fds, 2, (deadline - now) / 1000000 + 1) < 0)
-			continue;
-		if (fds[0].revents)
-			drain(&out[0], r->out, sizeof(r->out), &outlen);
-		if (fds[1].revents)
-			drain(&err[0], r->err, sizeof(r->err), &errlen);
-	}
-	r->out[outlen] = '\0';
-	r->err[errlen] = '\0';
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
+	run_prog(app, args, r);
 }
 
 static int count_lines(const char *s)

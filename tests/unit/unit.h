@@ -13,5 +13,18 @@ Suite *uapi_suite(void);
 Suite *lib_suite(void);
 Suite *module_suite(void);
 Suite *app_suite(void);
+Suite *bench_suite(void);
+
+/* What run_prog() saw of a program. */
+struct run {
+	int status;		/* exit status, or 128 + signal */
+	char out[8192];
+	char err[8192];
+};
+
+/* Run @path with @args (NULL-terminated, argv[0] not included), stdin
+ * from /dev/null, its stdout and stderr captured (asserts: it started and
+ * ended within 20 s). */
+void run_prog(const char *path, const char *const *args, struct run *r);
 
 #endif /* HWEVENT_UNIT_H */
