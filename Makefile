@@ -1,9 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds the module (driver/), the library (lib/), the app (app/) and the
-# tests (tests/).  Userspace goes to build/ and, compiled with ASan and
-# UBSan for the tests, to build/san/.  The app loads hwevent.ko from its
-# own folder, so each of those folders gets a copy of the module.
+# Builds the module (driver/), the library (lib/), the app (app/), the
+# examples (examples/), the tests (tests/) and the benchmark (bench/).
+# Userspace goes to build/ and, compiled with ASan and UBSan for the
+# tests, to build/san/.  The app loads hwevent.ko from its own folder, so
+# each of those folders gets a copy of the module.
+#
+#   make             the module, the app and the library
+#   make examples    build/examples/*, one program per notification model
+#   make tests       everything the unit and device tests run
+#   make bench       build/hwbench (./run-bench.sh runs it)
+#   make install     see "Install locations" below
 
 KVER ?= $(shell scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -21,8 +28,10 @@ CHECK_LIBS := $(shell pkg-config --libs check)
 URING_LIBS := $(shell pkg-config --libs liburing)
 LDLIBS := -lpthread $(URING_LIBS)
 
-HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h lib/libhwevent-uring.h \
-	$(wildcard common/*.h)
+# The installed headers, and the uninstalled ones of common/.
+PUBLIC_HDRS := include/uapi/linux/hwevent.h lib/libhwevent.h \
+	lib/libhwevent-uring.h
+HDRS := $(PUBLIC_HDRS) $(wildcard common/*.h)
 LIB_SRC := lib/libhwevent.c
 # common/: shared by the apps, the tests and the benchmark, installed by
 # none.  COMMON_SRC is plain C11, shared with the Windows app too;
@@ -31,6 +40,7 @@ COMMON_SRC := common/parse.c
 COMMON_LINUX_SRC := common/module.c
 APP_SRC := $(wildcard app/*.c) $(COMMON_SRC) $(COMMON_LINUX_SRC)
 APP_HDRS := $(wildcard app/*.h)
+EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEVICE_SRC := $(wildcard tests/device/*.c)
 DEVICE_HDRS := $(wildcard tests/device/*.h)
@@ -56,7 +66,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DKMSDIR ?= /usr/src/hwevent-$(VERSION)
 DKMS_SRC = $(shell scripts/module-sources.sh)
 
-.PHONY: all module userspace tests bench install install-dkms uninstall clean
+.PHONY: all module userspace examples tests bench install install-dkms \
+	uninstall clean
 
 all: module userspace
 
@@ -67,13 +78,13 @@ module:
 
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
-# The unit tests run hwbench's command line; the uAPI's layout for 32-bit
-# callers is checked at build time.
+# The unit tests run hwbench's command line, the device suite the
+# examples; the uAPI's layout for 32-bit callers is checked at build time.
 tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
-	$(S)/hwstress $(S)/uapi_layout-m32.o $(B)/hwbench
+	$(S)/hwstress $(S)/uapi_layout-m32.o $(B)/hwbench examples
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
-$(B) $(S):
+$(B) $(S) $(B)/examples:
 	mkdir -p $@
 
 $(B)/libhwevent.o: $(LIB_SRC) $(HDRS) | $(B)
@@ -93,6 +104,14 @@ $(B)/event: $(APP_SRC) $(APP_HDRS) $(B)/libhwevent.a $(HDRS)
 
 $(S)/event: $(APP_SRC) $(APP_HDRS) $(LIB_SRC) $(HDRS) | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(APP_SRC) $(LIB_SRC) $(LDLIBS)
+
+# What a developer copies first: built as a user of the library builds
+# them, with the public headers and the library only (no common/).
+examples: $(EXAMPLES)
+
+$(B)/examples/%: examples/%.c $(PUBLIC_HDRS) $(B)/libhwevent.a | $(B)/examples
+	$(CC) $(filter-out -Icommon,$(CFLAGS)) -o $@ $< $(B)/libhwevent.a \
+		$(LDLIBS)
 
 # The unit tests run the app: build it first.
 $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
@@ -155,7 +174,8 @@ install: userspace
 	install -m 0644 man/libhwevent.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 man/hwevent.4 $(DESTDIR)$(MANDIR)/man4/
 	install -m 0644 README.md docs/design.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 udev/60-hwevent.rules $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 udev/60-hwevent.rules examples/*.c \
+		$(DESTDIR)$(DOCDIR)/examples/
 
 # The module's source where DKMS looks for it; then, as root,
 #   dkms add -m hwevent -v $(VERSION) && dkms install -m hwevent -v $(VERSION)

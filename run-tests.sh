@@ -93,7 +93,7 @@ fi
 
 stage "build"
 built=1
-for t in all tests; do
+for t in all tests examples; do
 	if make -j2 "$t" 2>&1 | tee "$logs/make-$t.log"; then
 		result ok "make $t"
 	else

@@ -18,6 +18,7 @@
 #   $PREFIX/share/man/man3/libhwevent.3
 #   $PREFIX/share/man/man4/hwevent.4
 #   $PREFIX/share/doc/hwevent/examples/60-hwevent.rules  (not enabled)
+#   $PREFIX/share/doc/hwevent/examples/*.c  (examples/, one per model)
 # and, from `make install-dkms`, the module's source for DKMS:
 #   /usr/src/hwevent-$VERSION/dkms.conf and what scripts/module-sources.sh
 #       lists (the files kbuild reads, the feature probes among them)
@@ -34,8 +35,8 @@
 #   5. a program built against the staged install with `pkg-config
 #      libhwevent` alone (not the source tree) runs with LD_LIBRARY_PATH,
 #      loads the staged libhwevent.so.0 and calls into it;
-#   6. a program that includes <libhwevent-uring.h> builds with
-#      `pkg-config libhwevent liburing`;
+#   6. a program that includes <libhwevent-uring.h>, and each installed
+#      example, builds with `pkg-config libhwevent liburing`;
 #   7. the staged event runs (--help);
 #   8. make install-dkms installs exactly the DKMS source tree;
 #   9. make uninstall removes what make install installed (skipped when
@@ -103,6 +104,9 @@ files=(
 	usr/share/man/man4/hwevent.4
 	usr/share/doc/hwevent/examples/60-hwevent.rules
 )
+for f in examples/*.c; do
+	files+=("usr/share/doc/hwevent/$f")
+done
 missing=""
 for f in "${files[@]}"; do
 	# Man pages may come compressed.
@@ -212,13 +216,19 @@ int main(void)
 	return sqe.cmd_op == HWEVENT_IOC_REGISTER ? 0 : 1;
 }
 EOF
+# The installed examples too, as their comments say to build them.
+mkdir -p "$tmp/examples"
 # shellcheck disable=SC2046 # pkg-config's flags, split on purpose
 if out=$(cd "$tmp/prog" && cc -Wall -Wextra -Werror -o uring uring.c \
 	$(pkg-config --cflags --libs libhwevent liburing) 2>&1) &&
-   out=$(LD_LIBRARY_PATH=$lib "$tmp/prog/uring" 2>&1); then
-	ok "a program with <libhwevent-uring.h> builds with pkg-config libhwevent liburing"
+   out=$(LD_LIBRARY_PATH=$lib "$tmp/prog/uring" 2>&1) &&
+   out=$(for f in "$dest"/usr/share/doc/hwevent/examples/*.c; do
+	cc -Wall -Wextra -Werror -o "$tmp/examples/$(basename "$f" .c)" "$f" \
+		$(pkg-config --cflags --libs libhwevent liburing) 2>&1 || exit
+	done); then
+	ok "a program with <libhwevent-uring.h>, and the installed examples, build with pkg-config libhwevent liburing"
 else
-	not_ok "a program with <libhwevent-uring.h> builds with pkg-config libhwevent liburing"
+	not_ok "a program with <libhwevent-uring.h>, and the installed examples, build with pkg-config libhwevent liburing"
 	diag <<<"$out"
 fi
 

@@ -86,6 +86,7 @@ extern const struct hwt_suite hwt_suite_restart;
 extern const struct hwt_suite hwt_suite_uring_life;
 extern const struct hwt_suite hwt_suite_budget;
 extern const struct hwt_suite hwt_suite_app;
+extern const struct hwt_suite hwt_suite_examples;
 /* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
 extern const struct hwt_suite hwt_suite_fault;
 

@@ -44,6 +44,7 @@ static const struct hwt_suite *const suites[] = {
 	&hwt_suite_restart,
 	&hwt_suite_budget,
 	&hwt_suite_app,
+	&hwt_suite_examples,
 	&hwt_suite_stress,
 	&hwt_suite_fault,	/* the last: debug kernel only */
 };
