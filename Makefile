@@ -79,9 +79,11 @@ module:
 userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 
 # The unit tests run hwbench's command line, the device suite the
-# examples; the uAPI's layout for 32-bit callers is checked at build time.
+# examples; the uAPI's layout for 32-bit callers, and the public headers
+# in C++, are checked at build time.
 tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
-	$(S)/hwstress $(S)/uapi_layout-m32.o $(B)/hwbench examples
+	$(S)/hwstress $(S)/uapi_layout-m32.o $(S)/headers-cxx.o $(B)/hwbench \
+	examples
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S) $(B)/examples:
@@ -124,6 +126,11 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
 # static_asserts, compiled for i386 (gcc-multilib).
 $(S)/uapi_layout-m32.o: tests/unit/uapi_layout.c include/uapi/linux/hwevent.h | $(S)
 	$(CC) -m32 $(CFLAGS) -Werror -c -o $@ $<
+
+# A C library's headers are used from C++ too.
+$(S)/headers-cxx.o: tests/unit/headers.cc $(PUBLIC_HDRS) | $(S)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude/uapi \
+		-Ilib -c -o $@ $<
 
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) \
 		$(COMMON_LINUX_SRC) $(HDRS) | $(S)

@@ -11,20 +11,28 @@
 #ifndef LIBHWEVENT_URING_H
 #define LIBHWEVENT_URING_H
 
+#include <stdint.h>
 #include <string.h>
 #include <liburing.h>
 #include <linux/hwevent.h>
 
+/* The C11 keyword, and C++'s: the header is included from both. */
+#ifdef __cplusplus
+static_assert(sizeof(struct hwevent_uring_cmd) <= 16,
+	      "the command must fit a normal SQE's command area");
+#else
 _Static_assert(sizeof(struct hwevent_uring_cmd) <= 16,
 	       "the command must fit a normal SQE's command area");
+#endif
 
 static inline void hwevent_uring_prep(struct io_uring_sqe *sqe, int fd,
 				      __u32 cmd_op, void *arg)
 {
-	struct hwevent_uring_cmd cmd = {
-		.addr = (__u64)(uintptr_t)arg,
-	};
+	struct hwevent_uring_cmd cmd;
 
+	/* No designated initializer: C++ has them only from C++20. */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.addr = (__u64)(uintptr_t)arg;
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
 	sqe->cmd_op = cmd_op;
 	memcpy(sqe->cmd, &cmd, sizeof(cmd));
