@@ -10,7 +10,7 @@
  *   eventfd.c   mode 1, an eventfd
  *   uring.c     mode 2, pending requests through io_uring
  *   queue.c     modes 3 and 4, the event queue with poll(2) or SIGIO
- *   loader.c    loading hwevent.ko from the program's own folder
+ *   loader.c    opening the device, loading hwevent.ko if need be
  *
  * The <type> argument picks a mode, after the original sample's "event
  * <delay> <0|1>".  Modes 0 and 1 are the driver's HWEVENT_TYPE_REQUEST
@@ -117,8 +117,12 @@ int run_queue(struct run *r);
 
 /* ---- loader.c ---- */
 
-/* Make sure /dev/hwevent exists; *loaded tells whether we loaded it. */
-int ensure_driver(bool *loaded);
+/*
+ * Open /dev/hwevent with @flags, loading hwevent.ko from the program's
+ * folder if it is absent; *loaded tells whether this program loaded it.
+ * The descriptor, or -1 (and a message).
+ */
+int open_device(int flags, bool *loaded);
 void unload(void);
 
 #endif /* HWEVENT_APP_EVENT_H */

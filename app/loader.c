@@ -1,42 +1,204 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading hwevent.ko from the program's own folder when the device is
- * absent, as the original's event.exe installs its driver through the
- * service control manager, and unloading it again on exit.
+ * Opening the device, and loading hwevent.ko from the program's own
+ * folder when it is absent, as the original's event.exe installs its
+ * driver through the service control manager; unloading it again on
+ * exit if this program loaded it.
+ *
+ * What decides is the result of open(2), not a look at /dev or
+ * /sys/module first: another instance may load or unload the module in
+ * between, and a node left behind in /dev (ENODEV, ENXIO) is not a
+ * device.  So: open; when the device is absent, load the module (EEXIST:
+ * someone else did, theirs to unload), wait for the node while trying to
+ * open it, and start again if the module went away meanwhile, a bounded
+ * number of times.
+ *
+ * The program may run with root's rights for a user (a sudoers rule), so
+ * it loads a file only if the file and its folder are root's and nobody
+ * else may write to them: otherwise whoever can write there could have
+ * the kernel run their code.
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event.h"
 #include "module.h"
 
 /* How long to wait for /dev/hwevent after loading the module. */
 #define DEVICE_TIMEOUT_MS	5000
+/* How often to try open(2) meanwhile. */
+#define OPEN_POLL_NS		(10 * NS_PER_MS)
+/* Loads to try: more means another instance keeps unloading it. */
+#define LOAD_TRIES		3
 
-static int ko_path(char *buf, size_t size)
+/* What open(2) says of a device that is not there. */
+static bool absent(int err)
 {
-	char exe[PATH_MAX];
+	return err == -ENOENT || err == -ENODEV || err == -ENXIO;
+}
+
+/* The program's folder, from /proc/self/exe. */
+static int exe_dir(char *buf, size_t size)
+{
 	ssize_t len;
 	char *slash;
-	int n;
 
-	len = readlink("/proc/self/exe", exe, sizeof(exe));
+	len = readlink("/proc/self/exe", buf, size);
 	if (len < 0)
 		return -errno;
-	if ((size_t)len >= sizeof(exe))
+	if ((size_t)len >= size)
 		return -ENAMETOOLONG;
-	exe[len] = '\0';
-	slash = strrchr(exe, '/');
+	buf[len] = '\0';
+	slash = strrchr(buf, '/');
 	if (!slash)
 		return -EINVAL;
 	*slash = '\0';
-	n = snprintf(buf, size, "%s/%s.ko", exe, HWEVENT_MODULE_NAME);
-	if (n < 0 || (size_t)n >= size)
-		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Root's, and nobody else may write to it; else why not. */
+static const char *untrusted(const struct stat *st)
+{
+	if (st->st_uid != 0)
+		return "not root's";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+/*
+ * Open @dir/hwevent.ko for loading if it can be trusted, and say why not
+ * otherwise.  The checks are made on what was opened: a name swapped
+ * after them is not loaded.
+ */
+static int open_module_file(const char *dir, const char *ko)
+{
+	const char *why = NULL;
+	struct stat st;
+	int dfd, fd;
+
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		warn("cannot open the program's folder %s", dir);
+		return -1;
+	}
+	if (fstat(dfd, &st))
+		why = strerror(errno);
+	else
+		why = untrusted(&st);
+	if (why) {
+		warnx("not loading %s: its folder %s is %s", ko, dir, why);
+		close(dfd);
+		return -1;
+	}
+	/* O_NONBLOCK only so that a FIFO cannot block the open. */
+	fd = openat(dfd, HWEVENT_MODULE_NAME ".ko", O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK);
+	close(dfd);
+	if (fd < 0 && errno == ENOENT) {
+		warnx("%s does not exist and module file %s is missing",
+		      HWEVENT_DEV_PATH, ko);
+		return -1;
+	}
+	if (fd < 0 && errno == ELOOP) {
+		warnx("not loading %s: it is a symbolic link", ko);
+		return -1;
+	}
+	if (fd < 0) {
+		warn("cannot open %s", ko);
+		return -1;
+	}
+	if (fstat(fd, &st))
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else
+		why = untrusted(&st);
+	if (why) {
+		warnx("not loading %s: it is %s", ko, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What a failed finit_module(2) means, in words. */
+static void load_failed(const char *ko, int err)
+{
+	char level[32];
+
+	switch (err) {
+	case -ENOENT:
+		/* The file was open: a symbol of the module is missing. */
+		warnx("cannot load %s: it needs a symbol this kernel does not "
+		      "have (unknown symbol: see dmesg)", ko);
+		break;
+	case -EPERM:
+		if (modules_disabled())
+			warnx("cannot load %s: module loading is disabled "
+			      "(kernel.modules_disabled=1)", ko);
+		else if (kernel_locked_down(level, sizeof(level)))
+			warnx("cannot load %s: the kernel is locked down (%s, "
+			      "as under Secure Boot) and takes signed modules "
+			      "only", ko, level);
+		else if (!have_cap_sys_module())
+			warnx("cannot load %s: needs root (CAP_SYS_MODULE)",
+			      ko);
+		else
+			warnx("cannot load %s: %s (see dmesg)", ko,
+			      strerror(-err));
+		break;
+	case -ENOEXEC:
+		warnx("cannot load %s: %s: built for another kernel? (see "
+		      "dmesg)", ko, strerror(-err));
+		break;
+	case -EKEYREJECTED:
+	case -EBADMSG:
+		warnx("cannot load %s: the kernel rejected its signature (see "
+		      "dmesg)", ko);
+		break;
+	case -ENOSYS:
+		warnx("cannot load %s: kernel without module support", ko);
+		break;
+	default:
+		warnx("cannot load %s: %s (see dmesg)", ko, strerror(-err));
+		break;
+	}
+}
+
+/* Load hwevent.ko from the program's folder: 0 (also EEXIST), or -1. */
+static int load(bool *loaded)
+{
+	char dir[PATH_MAX], ko[PATH_MAX + 16];
+	int fd, ret;
+
+	ret = exe_dir(dir, sizeof(dir));
+	if (ret) {
+		warnx("cannot find the program's directory: %s",
+		      strerror(-ret));
+		return -1;
+	}
+	snprintf(ko, sizeof(ko), "%s/%s.ko", dir, HWEVENT_MODULE_NAME);
+	fd = open_module_file(dir, ko);
+	if (fd < 0)
+		return -1;
+	ret = module_load_fd(fd, NULL);
+	close(fd);
+	if (ret == -EEXIST)
+		return 0;	/* someone else's: theirs to unload */
+	if (ret) {
+		load_failed(ko, ret);
+		return -1;
+	}
+	*loaded = true;
+	warnx("loaded %s", ko);
 	return 0;
 }
 
@@ -53,59 +215,38 @@ void unload(void)
 		      strerror(-ret));
 }
 
-int ensure_driver(bool *loaded)
+int open_device(int flags, bool *loaded)
 {
-	char ko[PATH_MAX + 16];
-	int ret;
+	uint64_t deadline;
+	int fd, tries;
 
 	*loaded = false;
-	if (access(HWEVENT_DEV_PATH, F_OK) == 0)
-		return 0;
-	if (!module_loaded()) {
-		ret = ko_path(ko, sizeof(ko));
-		if (ret) {
-			warnx("cannot find the program's directory: %s",
-			      strerror(-ret));
-			return -1;
-		}
-		ret = module_load(ko, NULL);
-		switch (ret) {
-		case 0:
-			*loaded = true;
-			warnx("loaded %s", ko);
+	fd = hwevent_open(flags);
+	for (tries = 0; fd < 0 && absent(fd) && tries < LOAD_TRIES; tries++) {
+		if (load(loaded))
 			break;
-		case -EEXIST:
-			/* Someone else loaded it meanwhile: theirs to keep. */
+		/* udev or devtmpfs make the node a little after the load. */
+		deadline = now_ns() + DEVICE_TIMEOUT_MS * NS_PER_MS;
+		while ((fd = hwevent_open(flags)) < 0 && absent(fd) &&
+		       module_loaded() && now_ns() < deadline)
+			sleep_ns(OPEN_POLL_NS);
+		/* Still absent with the module there: no node will come. */
+		if (fd < 0 && absent(fd) && module_loaded()) {
+			warnx("%s did not appear within %d s", HWEVENT_DEV_PATH,
+			      DEVICE_TIMEOUT_MS / 1000);
 			break;
-		case -ENOENT:
-			warnx("%s does not exist and module file %s is missing",
-			      HWEVENT_DEV_PATH, ko);
-			return -1;
-		case -EPERM:
-			warnx("cannot load %s: %s: needs root (CAP_SYS_MODULE)",
-			      ko, strerror(-ret));
-			return -1;
-		case -ENOEXEC:
-			warnx("cannot load %s: %s: built for another kernel?",
-			      ko, strerror(-ret));
-			return -1;
-		case -ENOSYS:
-			warnx("cannot load %s: kernel without module support",
-			      ko);
-			return -1;
-		default:
-			warnx("cannot load %s: %s", ko, strerror(-ret));
-			return -1;
 		}
+		/* Unloaded meanwhile by another instance: load it again. */
 	}
-	if (device_wait_node(DEVICE_TIMEOUT_MS)) {
-		warnx("%s did not appear within %d s", HWEVENT_DEV_PATH,
-		      DEVICE_TIMEOUT_MS / 1000);
-		if (*loaded)
-			unload();
-		*loaded = false;
-		return -1;
-	}
-	return 0;
+	if (fd >= 0)
+		return fd;
+	if (!absent(fd))
+		warnx("cannot open %s: %s", HWEVENT_DEV_PATH, strerror(-fd));
+	else if (tries == LOAD_TRIES)
+		warnx("cannot open %s: the module was unloaded %d times while "
+		      "starting", HWEVENT_DEV_PATH, LOAD_TRIES);
+	if (*loaded)
+		unload();
+	*loaded = false;
+	return -1;
 }
-

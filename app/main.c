@@ -94,8 +94,9 @@ static void usage(FILE *out)
 	fputs("from the due time, or from the last period boundary.\n", out);
 	fputs("\n", out);
 	fputs("If /dev/hwevent does not exist, loads hwevent.ko from the program's own\n", out);
-	fputs("directory and unloads it again on exit.  Event lines go to stdout, all\n", out);
-	fputs("else to stderr.  Exit status: 0 when stopped, 1 on failure, 2 on bad usage.\n", out);
+	fputs("directory (if it and the directory are root's and nobody else may write\n", out);
+	fputs("them) and unloads it again on exit.  Event lines go to stdout, all else\n", out);
+	fputs("to stderr.  Exit status: 0 when stopped, 1 on failure, 2 on bad usage.\n", out);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -227,15 +228,9 @@ int main(int argc, char **argv)
 	ret = setup_signals();
 	if (ret)
 		errx(EXIT_FAILURE, "cannot set up signals: %s", strerror(-ret));
-	if (ensure_driver(&loaded))
+	fd = open_device(mode->open_flags, &loaded);
+	if (fd < 0)
 		return EXIT_FAILURE;
-
-	fd = hwevent_open(mode->open_flags);
-	if (fd < 0) {
-		warnx("cannot open %s: %s", HWEVENT_DEV_PATH, strerror(-fd));
-		status = EXIT_FAILURE;
-		goto unload;
-	}
 
 	watch_stdin = !o.count && stdin_watchable();
 	tty = watch_stdin && isatty(STDIN_FILENO);
@@ -296,7 +291,6 @@ int main(int argc, char **argv)
 	} else if (!status) {
 		warnx("%" PRIu64 " events", n);
 	}
-unload:
 	if (loaded)
 		unload();
 	return status;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "libhwevent.h"
 #include "clock.h"
@@ -29,6 +30,42 @@ int module_load_fd(int fd, const char *params)
 {
 	return syscall(SYS_finit_module, fd, params ? params : "", 0) < 0 ?
 	       -errno : 0;
+}
+
+bool modules_disabled(void)
+{
+	uint64_t v = 0;
+
+	return !read_u64("/proc/sys/kernel/modules_disabled", &v) && v;
+}
+
+bool kernel_locked_down(char *level, size_t size)
+{
+	char buf[128], *open_br, *close_br;
+
+	/* "none [integrity] confidentiality": the bracketed one is set. */
+	if (read_text("/sys/kernel/security/lockdown", buf, sizeof(buf)))
+		return false;
+	open_br = strchr(buf, '[');
+	close_br = open_br ? strchr(open_br, ']') : NULL;
+	if (!close_br || !strncmp(open_br + 1, "none]", 5))
+		return false;
+	*close_br = '\0';
+	snprintf(level, size, "%s", open_br + 1);
+	return true;
+}
+
+bool have_cap_sys_module(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_TO_INDEX(CAP_SYS_MODULE)].effective &
+	       CAP_TO_MASK(CAP_SYS_MODULE);
 }
 
 int module_load(const char *ko_path, const char *params)

@@ -21,11 +21,20 @@ bool module_loaded(void);
 /*
  * Load the module from the open file @fd with finit_module(2); @params
  * may be NULL.  The kernel's errors as they are: EEXIST when loaded
- * already, EPERM without CAP_SYS_MODULE and also under lockdown or with
- * kernel.modules_disabled=1, ENOENT for an unknown symbol, ENOEXEC for a
- * file that is not a module of this kernel.
+ * already; EPERM without CAP_SYS_MODULE, but also under lockdown (an
+ * unsigned module) or with kernel.modules_disabled=1 (see the three
+ * functions below); ENOENT for a symbol the kernel lacks (the file is
+ * there: dmesg names the symbol); ENOEXEC for a file that is not a module
+ * of this kernel; EKEYREJECTED for a signature the kernel rejects.
  */
 int module_load_fd(int fd, const char *params);
+
+/* Why finit_module(2) may say EPERM: kernel.modules_disabled is 1; the
+ * kernel is locked down (its level, "integrity" or "confidentiality", in
+ * @level); the caller lacks CAP_SYS_MODULE. */
+bool modules_disabled(void);
+bool kernel_locked_down(char *level, size_t size);
+bool have_cap_sys_module(void);
 
 /* Open @ko_path (ENOENT: no such file; EISDIR, EINVAL: not a regular
  * file) and load it with module_load_fd(). */

@@ -184,6 +184,40 @@ if [ "$debug" = 1 ]; then
 	[ -z "$leaks" ] || head -60 <<<"$leaks" | sed 's/^/#   /'
 fi
 
+# What the app says when the kernel refuses modules to root: under
+# lockdown, and with kernel.modules_disabled=1.  Both last until the VM
+# reboots, so they come after everything that loads the module.
+refused() { # refused NAME EXPECTED: the app (a copy next to the module)
+	local dir out rc
+	dir=$(mktemp -d)
+	cp "$app" "$ko" "$dir/"
+	out=$("$dir/event" --count 1 0.01 1 2>&1 >/dev/null)
+	rc=$?
+	rm -rf "$dir"
+	if [ $rc -ne 1 ]; then
+		result "$1" "exit $rc, not 1: $out"
+	elif ! grep -q "$2" <<<"$out"; then
+		result "$1" "no '$2' in: $out"
+	else
+		result "$1" ""
+	fi
+}
+lockdown=/sys/kernel/security/lockdown
+[ -e $lockdown ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if ! [ -w $lockdown ]; then
+	n=$((n + 1))
+	echo "ok $n - guest:app_says_the_kernel_is_locked_down # SKIP this kernel has no lockdown LSM ($lockdown)"
+elif grep -q '\[none\]' $lockdown && echo integrity >$lockdown; then
+	refused app_says_the_kernel_is_locked_down "locked down (integrity"
+else
+	result app_says_the_kernel_is_locked_down "cannot set $lockdown to integrity: $(cat $lockdown)"
+fi
+if echo 1 >/proc/sys/kernel/modules_disabled; then
+	refused app_says_modules_are_disabled "kernel.modules_disabled=1"
+else
+	result app_says_modules_are_disabled "cannot set kernel.modules_disabled"
+fi
+
 # shellcheck source=common/kernel-log.sh
 . common/kernel-log.sh
 n=$((n + 1))

@@ -316,6 +316,88 @@ START_TEST(test_good_usage)
 }
 END_TEST
 
+/*
+ * Trust in the module file: event loads hwevent.ko from its own folder,
+ * and may run under sudo, so it loads a file only if the file and its
+ * folder are root's and nobody else may write to them.  These run on the
+ * build host, which has no module support: a file it trusts gets as far
+ * as finit_module(2), whose ENOSYS says so ("cannot load").
+ */
+static char ko[PATH_MAX + 32];
+
+static void fake_ko(mode_t mode, uid_t owner)
+{
+	int fd;
+
+	unlink(ko);
+	fd = open(ko, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a module", 12), 12);
+	close(fd);
+	ck_assert_int_eq(chmod(ko, mode), 0);
+	if (owner != (uid_t)-1)
+		ck_assert_int_eq(chown(ko, owner, owner), 0);
+}
+
+static void run_trust(const char *expect, struct run *r)
+{
+	static const char *const args[] = { "--count", "1", "0.01", "1",
+					    NULL };
+
+	run_app(args, r);
+	unlink(ko);
+	chmod(tmpdir, 0700);
+	if (!geteuid())
+		chown(tmpdir, 0, 0);
+	ck_assert_msg(r->status == 1, "exit %d, not 1; stderr: %s", r->status,
+		      r->err);
+	ck_assert_msg(strstr(r->err, expect), "'%s' not in: %s", expect,
+		      r->err);
+	ck_assert_str_eq(r->out, "");
+}
+
+#define NOBODY	65534
+
+START_TEST(test_trust_module_file)
+{
+	struct run r;
+
+	ck_assert_msg(!setup_error[0], "%s", setup_error);
+	if (!access(HWEVENT_DEV_PATH, F_OK))
+		return;		/* it would not load anything */
+	snprintf(ko, sizeof(ko), "%s/hwevent.ko", tmpdir);
+
+	/* Root's, 0644, in root's 0700 folder: tried. */
+	fake_ko(0644, (uid_t)-1);
+	run_trust(geteuid() ? "not root's" : "cannot load", &r);
+	ck_assert_ptr_null(strstr(r.err, "writable"));
+
+	/* Writable by others, or by the group. */
+	fake_ko(0666, (uid_t)-1);
+	run_trust("writable by group or others", &r);
+	fake_ko(0664, (uid_t)-1);
+	run_trust("writable by group or others", &r);
+
+	/* Another user's. */
+	fake_ko(0644, geteuid() ? (uid_t)-1 : NOBODY);
+	run_trust("not root's", &r);
+
+	/* The folder writable by others, or another user's. */
+	fake_ko(0644, (uid_t)-1);
+	ck_assert_int_eq(chmod(tmpdir, 0777), 0);
+	run_trust("writable by group or others", &r);
+	if (!geteuid()) {
+		fake_ko(0644, (uid_t)-1);
+		ck_assert_int_eq(chown(tmpdir, NOBODY, NOBODY), 0);
+		run_trust("not root's", &r);
+	}
+
+	/* A symbolic link, to root's file or to anything. */
+	ck_assert_int_eq(symlink("/etc/hostname", ko), 0);
+	run_trust("symbolic link", &r);
+}
+END_TEST
+
 Suite *app_suite(void)
 {
 	Suite *s = suite_create("app");
@@ -329,6 +411,7 @@ Suite *app_suite(void)
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_loop_test(tc, test_good_usage, 0,
 			    sizeof(good) / sizeof(good[0]));
+	tcase_add_test(tc, test_trust_module_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
