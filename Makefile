@@ -42,7 +42,7 @@ APP_SRC := $(wildcard app/*.c) $(COMMON_SRC) $(COMMON_LINUX_SRC)
 APP_HDRS := $(wildcard app/*.h)
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
-DEVICE_SRC := $(wildcard tests/device/*.c)
+DEVICE_SRC := $(filter-out tests/device/fail_submit.c,$(wildcard tests/device/*.c))
 DEVICE_HDRS := $(wildcard tests/device/*.h)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_HDRS := $(wildcard bench/*.h)
@@ -83,7 +83,7 @@ userspace: $(B)/event $(B)/libhwevent.a $(B)/libhwevent.so.$(VERSION)
 # in C++, are checked at build time.
 tests: module $(S)/event $(S)/test_unit $(S)/test_device $(S)/hwfuzz \
 	$(S)/hwstress $(S)/uapi_layout-m32.o $(S)/headers-cxx.o $(B)/hwbench \
-	examples
+	examples $(S)/libfailsubmit.so
 	cp driver/hwevent.ko $(S)/hwevent.ko
 
 $(B) $(S) $(B)/examples:
@@ -137,6 +137,10 @@ $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) \
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
 		$(LDLIBS)
+
+# Preloaded into the app by the device suite: io_uring_submit() failing.
+$(S)/libfailsubmit.so: tests/device/fail_submit.c | $(S)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 # The fuzzer; tests/fuzz/run-fuzz.sh runs it, and trinity, in the VM.
 $(S)/hwfuzz: tests/fuzz/hwfuzz.c $(LIB_SRC) $(HDRS) | $(S)

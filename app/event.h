@@ -2,10 +2,11 @@
 /*
  * event, the test app: what its files share.
  *
- *   main.c      the command line and the table of modes
- *   signals.c   why and when the program stops: signals, the stop reason
- *   output.c    the event lines on stdout
- *   wait.c      waiting for a descriptor and standard input together
+ *   main.c      the command line, the table of modes, main()
+ *   signals.c   the stop signals, the stop reason, the signal masks
+ *   terminal.c  raw mode on a terminal, and job control
+ *   output.c    the event lines on stdout, never written blocking
+ *   wait.c      waiting for the device, stdin and stdout together
  *   request.c   mode 0, a pending request (blocking ioctl)
  *   eventfd.c   mode 1, an eventfd
  *   uring.c     mode 2, pending requests through io_uring
@@ -18,6 +19,12 @@
  * registers HWEVENT_TYPE_REQUEST, modes 3 and 4 HWEVENT_TYPE_QUEUE).  So
  * event lines give the driver's type, and how it came ("type 2 via
  * poll"), never the mode's number.
+ *
+ * Modes 1 to 4 keep the stop signals blocked but in their one wait
+ * (ppoll() or io_uring_enter()), which also waits for stdout to take
+ * output and for stdin to have input: nothing they do blocks elsewhere,
+ * so a stop signal always ends the wait.  Mode 0 blocks in its ioctl with
+ * the signals unblocked, and a thread makes sure a stop interrupts it.
  */
 #ifndef HWEVENT_APP_EVENT_H
 #define HWEVENT_APP_EVENT_H
@@ -46,8 +53,8 @@ struct run {
 	const struct opts *o;
 	const struct mode *mode;
 	int fd;			/* /dev/hwevent */
-	bool watch_stdin;
-	bool tty;
+	bool watch_stdin;	/* a key or the end of input stops it */
+	bool tty;		/* stdin is a terminal */
 	sigset_t waitmask;	/* modes 1-4: the mask while waiting */
 	uint64_t n;		/* events printed */
 };
@@ -85,28 +92,66 @@ bool stopping(void);
 int stop_reason(void);
 /* Whether to wait for another event. */
 bool more(const struct run *r);
+/* Wake mode 0's watcher (async-signal-safe). */
+void wake_watcher(void);
+/* Handlers of the stop signals, but of those ignored at start. */
 int setup_signals(void);
 /* The signals that stop the program. */
 void stop_signals(sigset_t *set);
 void block_signals(struct run *r, const sigset_t *set, sigset_t *old);
 void take_signals(const struct run *r);
+/* After the cleanup: end as the signal @sig ends a program, for the
+ * parent (a shell) to see. */
+void die_of_signal(int sig);
 /* Handlers of mode 0's SIGUSR1 and mode 4's SIGIO. */
 void on_kick(int sig);
 void on_sigio(int sig);
 
+/* ---- terminal.c ---- */
+
+/* Standard input is a terminal to watch: set it raw while in the
+ * foreground, and handle job control.  0, or -errno. */
+int term_init(void);
+/* Whether this process group has the terminal. */
+bool term_foreground(void);
+/* As it was: at exit. */
+void term_restore(void);
+
 /* ---- output.c ---- */
 
+/* stdout, private and non-blocking where writes could block; at start. */
+void out_init(void);
 /* Print a message event as number r->n + 1; 0, or -1 on failure. */
 int event_msg(struct run *r, const struct hwevent_msg *msg, uint64_t cookie,
 	      uint64_t t0);
 /* Print an eventfd's count as event r->n + 1; 0, or -1 on failure. */
 int event_count(struct run *r, uint64_t cookie, uint64_t count, uint64_t t0,
 		uint64_t t1);
+/* The descriptor to wait on for POLLOUT. */
+int out_fd(void);
+/* Lines wait for stdout; so many that no more events should be taken. */
+bool out_pending(void);
+bool out_full(void);
+/* Write what stdout takes now: 0, or -1 on failure. */
+int out_flush_ready(void);
+/* Mode 0: write it all, waiting with the stop signals unblocked; gives
+ * up when stopping.  0, or -1 on failure. */
+int out_flush_wait(void);
+/* At the end: write what is left; wait for stdout only when no signal
+ * stopped the program. */
+void out_drain(void);
+/* A message on stderr at the end, dropped if stderr cannot take it. */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- wait.c ---- */
 
-void consume_input(bool tty);
-int wait_input(const struct run *r, int fd);
+/* Whether to watch stdin now (in the background, a terminal is not). */
+bool input_watch(const struct run *r);
+/* stdin polled with @revents: read what is there, see whether it stops. */
+void input_ready(const struct run *r, short revents);
+/* Modes 1, 3, 4: wait for @fd (unless -1), stdin and stdout; 1 when @fd
+ * is readable, 0 when not, -1 on failure. */
+int wait_fd(const struct run *r, int fd);
 
 /* ---- the modes ---- */
 

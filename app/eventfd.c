@@ -40,7 +40,9 @@ int run_eventfd(struct run *r)
 		take_signals(r);
 		if (!more(r))
 			break;
-		if (!armed) {
+		/* While stdout lags, no new registration: a periodic one
+		 * counts on in the eventfd meanwhile. */
+		if (!armed && !out_full()) {
 			t0 = now_ns();
 			hwevent_register_init(&reg, HWEVENT_TYPE_EVENTFD,
 					      o->due_ns, o->period_ns,
@@ -55,7 +57,7 @@ int run_eventfd(struct run *r)
 			armed = true;
 		}
 		/* A stop leaves the registration pending: close cancels it. */
-		ret = wait_input(r, efd);
+		ret = wait_fd(r, out_full() ? -1 : efd);
 		if (ret < 0) {
 			status = -1;
 			break;

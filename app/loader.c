@@ -206,13 +206,14 @@ void unload(void)
 {
 	int ret = module_unload();
 
+	/* At the end: stderr may be stalled too (note()). */
 	if (!ret)
-		warnx("unloaded %s", HWEVENT_MODULE_NAME);
+		note("unloaded %s", HWEVENT_MODULE_NAME);
 	else if (ret == -EBUSY)
-		warnx("left %s loaded: still in use", HWEVENT_MODULE_NAME);
+		note("left %s loaded: still in use", HWEVENT_MODULE_NAME);
 	else
-		warnx("cannot unload %s: %s", HWEVENT_MODULE_NAME,
-		      strerror(-ret));
+		note("cannot unload %s: %s", HWEVENT_MODULE_NAME,
+		     strerror(-ret));
 }
 
 int open_device(int flags, bool *loaded)

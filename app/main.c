@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -96,7 +95,8 @@ static void usage(FILE *out)
 	fputs("If /dev/hwevent does not exist, loads hwevent.ko from the program's own\n", out);
 	fputs("directory (if it and the directory are root's and nobody else may write\n", out);
 	fputs("them) and unloads it again on exit.  Event lines go to stdout, all else\n", out);
-	fputs("to stderr.  Exit status: 0 when stopped, 1 on failure, 2 on bad usage.\n", out);
+	fputs("to stderr.  Exit status: 0 when stopped, 1 on failure, 2 on bad usage;\n", out);
+	fputs("stopped by a signal, it dies of that signal after cleaning up.\n", out);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -204,18 +204,26 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->inflight = inflight ? inflight : 1;
 }
 
-/* Watching a terminal from a background job would stop us (SIGTTIN). */
-static bool stdin_watchable(void)
+/*
+ * A closed descriptor 0, 1 or 2 at start would be the next one opened:
+ * the device would become standard input (and be watched as such), or
+ * take the event lines.  As daemons and coreutils do, /dev/null takes
+ * their place.
+ */
+static void open_std_fds(void)
 {
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return false;
-	return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one. */
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			_exit(EXIT_FAILURE);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	struct termios saved, raw;
-	bool loaded, watch_stdin, tty, term_saved = false;
+	bool loaded, watch_stdin, tty;
 	char period[48], inflight[32], driver_type[24] = "";
 	struct run r = { 0 };
 	uint64_t n = 0;
@@ -223,25 +231,22 @@ int main(int argc, char **argv)
 	const struct mode *mode;
 	struct opts o;
 
+	open_std_fds();
 	parse_args(argc, argv, &o);
 	mode = &modes[o.mode];
 	ret = setup_signals();
 	if (ret)
 		errx(EXIT_FAILURE, "cannot set up signals: %s", strerror(-ret));
+	out_init();
 	fd = open_device(mode->open_flags, &loaded);
 	if (fd < 0)
 		return EXIT_FAILURE;
 
-	watch_stdin = !o.count && stdin_watchable();
+	watch_stdin = !o.count;
 	tty = watch_stdin && isatty(STDIN_FILENO);
-	/* Non-canonical, no echo: any key ends the run, and is not shown. */
-	if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		raw.c_lflag &= ~(ICANON | ECHO);
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		term_saved = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
+	/* Raw while in the foreground: any key ends the run, unseen. */
+	if (tty && (ret = term_init()))
+		warnx("cannot set up the terminal: %s", strerror(-ret));
 
 	period[0] = inflight[0] = '\0';
 	if (o.period_ns)
@@ -271,27 +276,32 @@ int main(int argc, char **argv)
 		status = EXIT_FAILURE;
 	n = r.n;
 
-	if (term_saved)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (tty)
+		term_restore();
 	/* Closing cancels the registrations still pending. */
 	close(fd);
+	if (loaded)
+		unload();
+	/* The lines stdout did not take yet; then what ended the run. */
+	out_drain();
 
 	why = stop_reason();
 	if (why > 0)
-		warnx("%" PRIu64 " events; stopped by SIG%s", n,
-		      sigabbrev_np(why));
+		note("%" PRIu64 " events; stopped by SIG%s", n,
+		     sigabbrev_np(why));
 	else if (why == STOP_INPUT)
-		warnx("%" PRIu64 " events; stopped by %s", n,
-		      tty ? "a key" : "end of input");
+		note("%" PRIu64 " events; stopped by %s", n,
+		     tty ? "a key" : "end of input");
 	else if (why == STOP_OUTPUT)
-		warnx("%" PRIu64 " events; stopped: stdout closed", n);
+		note("%" PRIu64 " events; stopped: stdout closed", n);
 	else if (why == STOP_ERROR) {
-		warnx("%" PRIu64 " events; stopped: cannot watch stdin", n);
+		note("%" PRIu64 " events; stopped: cannot watch stdin", n);
 		status = EXIT_FAILURE;
 	} else if (!status) {
-		warnx("%" PRIu64 " events", n);
+		note("%" PRIu64 " events", n);
 	}
-	if (loaded)
-		unload();
+	/* Ended by a signal: so it must look to whoever waits for us. */
+	if (why > 0)
+		die_of_signal(why);
 	return status;
 }

@@ -61,7 +61,7 @@ int run_queue(struct run *r)
 		take_signals(r);
 		if (!more(r))
 			break;
-		if (!armed) {
+		if (!armed && !out_full()) {
 			t0 = now_ns();
 			ret = hwevent_register_queue(r->fd, o->due_ns,
 						     o->period_ns, ++cookie,
@@ -74,15 +74,17 @@ int run_queue(struct run *r)
 			armed = true;
 		}
 
-		if (sigio && !got_sigio) {
-			if (wait_input(r, -1) < 0) {
+		/* While stdout lags, the queue is left alone: when it fills,
+		 * the driver counts what it drops. */
+		if ((sigio && !got_sigio) || out_full()) {
+			if (wait_fd(r, -1) < 0) {
 				status = -1;
 				break;
 			}
 			continue;
 		}
 		if (!sigio) {
-			ret = wait_input(r, r->fd);
+			ret = wait_fd(r, r->fd);
 			if (ret < 0) {
 				status = -1;
 				break;

@@ -22,14 +22,14 @@
 /*
  * Mode 0: the ioctl blocks, so a thread watches stdin.  It also makes
  * stopping race-free: a signal that lands just before the main thread
- * enters the ioctl would be lost, so once a stop is requested the watcher
- * signals the main thread every KICK_MS until it has left its loop.
+ * enters the ioctl (or its wait for stdout) would be lost, so once a stop
+ * is requested the watcher signals the main thread every KICK_MS until it
+ * has left its loop.
  */
 struct watcher {
 	pthread_t main;
 	int pipe_r;
-	bool watch_stdin;
-	bool tty;
+	const struct run *r;
 	atomic_bool quit;
 };
 
@@ -44,9 +44,10 @@ static void *watch_thread(void *arg)
 	while (!atomic_load(&w->quit)) {
 		fds[0] = (struct pollfd){ .fd = w->pipe_r, .events = POLLIN };
 		nfds = 1;
-		if (w->watch_stdin && !kicking) {
+		/* Looked at again after each wake-up: fg, bg (SIGCONT). */
+		if (input_watch(w->r) && !kicking) {
 			fds[1] = (struct pollfd){ .fd = STDIN_FILENO,
-						  .events = POLLIN };
+						  .events = POLLIN | POLLRDHUP };
 			nfds = 2;
 		}
 		if (poll(fds, nfds, kicking ? KICK_MS : -1) < 0) {
@@ -61,11 +62,8 @@ static void *watch_thread(void *arg)
 			while (read(w->pipe_r, buf, sizeof(buf)) > 0)
 				;
 		}
-		/* Readable, EOF or hangup: all end the run. */
-		if (nfds == 2 && fds[1].revents) {
-			consume_input(w->tty);
-			request_stop(STOP_INPUT);
-		}
+		if (nfds == 2 && fds[1].revents)
+			input_ready(w->r, fds[1].revents);
 		if (stopping()) {
 			kicking = true;
 			pthread_kill(w->main, SIGUSR1);
@@ -87,8 +85,7 @@ int run_request(struct run *r)
 	const struct opts *o = r->o;
 	struct watcher w = {
 		.main = pthread_self(),
-		.watch_stdin = r->watch_stdin,
-		.tty = r->tty,
+		.r = r,
 	};
 	struct hwevent_register reg;
 	struct hwevent_msg msg;
@@ -141,7 +138,9 @@ int run_request(struct run *r)
 			status = -1;
 			break;
 		}
-		if (event_msg(r, &msg, cookie, t0)) {
+		/* The line is written before the next wait, or given up
+		 * on a stop: the signal, or the watcher's kick, ends it. */
+		if (event_msg(r, &msg, cookie, t0) || out_flush_wait()) {
 			status = -1;
 			break;
 		}

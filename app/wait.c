@@ -1,46 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Waiting for the device (or an eventfd) and standard input together,
- * with the stop signals unblocked only inside the wait.
+ * Waiting for the device (or an eventfd), standard input and standard
+ * output together, with the stop signals unblocked only inside the wait;
+ * and reading standard input.
+ *
+ * Standard input stops the program: on a terminal, any key; otherwise
+ * its end (or a hangup).  Whatever comes before the end is read and
+ * dropped, so that `tail -f log | event 1 0` runs until tail does.  It
+ * is read only as far as FIONREAD says there is something: another
+ * reader of the same terminal or pipe (`event 1 1 | less`) may have taken
+ * what poll(2) announced, and a read that blocks here, with the stop
+ * signals blocked, would never end.
  */
 #include <err.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event.h"
 
-/* Key presses on a terminal are read, so they do not reach the shell. */
-void consume_input(bool tty)
+bool input_watch(const struct run *r)
 {
-	char buf[64];
-	ssize_t n;
-
-	/* A failed read still ends the run; nothing else to do. */
-	if (tty) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		(void)n;
-	}
+	return r->watch_stdin && (!r->tty || term_foreground());
 }
 
-/*
- * Modes 1, 3 and 4: wait until @fd (unless -1) is readable, standard input
- * (when watched) has something, or a signal comes, which the caller has
- * blocked (block_signals()).  Returns 1 when @fd is readable, 0 when not
- * (stopping() tells whether to stop), -1 on failure.
- */
-int wait_input(const struct run *r, int fd)
+void input_ready(const struct run *r, short revents)
 {
-	struct pollfd fds[2];
-	int stdin_idx = -1;
+	char buf[4096];
+	struct stat st;
+	int avail;
+	ssize_t n;
+
+	/* From the background, a read of the terminal would stop us. */
+	if (!input_watch(r))
+		return;
+	if (ioctl(STDIN_FILENO, FIONREAD, &avail) == 0) {
+		if (avail > 0) {
+			n = read(STDIN_FILENO, buf, (size_t)avail < sizeof(buf) ?
+				 (size_t)avail : sizeof(buf));
+			if (r->tty && n > 0)
+				request_stop(STOP_INPUT);	/* a key */
+			return;
+		}
+		/*
+		 * Nothing there: the end of a file, a hangup, a socket's
+		 * end (POLLIN with nothing to read); or another reader took
+		 * it, and the next poll will say so.
+		 */
+		if ((revents & (POLLHUP | POLLERR | POLLNVAL | POLLRDHUP)) ||
+		    (!fstat(STDIN_FILENO, &st) &&
+		     (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode))))
+			request_stop(STOP_INPUT);
+		return;
+	}
+	/* No FIONREAD (/dev/null and other devices): read to see. */
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		request_stop(STOP_INPUT);
+}
+
+int wait_fd(const struct run *r, int fd)
+{
+	struct pollfd fds[3];
+	int in_idx = -1, out_idx = -1;
 	nfds_t nfds = 0;
 
 	if (fd >= 0)
 		fds[nfds++] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (r->watch_stdin) {
-		stdin_idx = (int)nfds;
+	if (input_watch(r)) {
+		in_idx = (int)nfds;
 		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO,
-					       .events = POLLIN };
+					       .events = POLLIN | POLLRDHUP };
+	}
+	if (out_pending()) {
+		out_idx = (int)nfds;
+		fds[nfds++] = (struct pollfd){ .fd = out_fd(),
+					       .events = POLLOUT };
 	}
 	if (ppoll(fds, nfds, NULL, &r->waitmask) < 0) {
 		if (errno == EINTR)
@@ -48,11 +85,9 @@ int wait_input(const struct run *r, int fd)
 		warn("ppoll");
 		return -1;
 	}
-	/* Readable, EOF or hangup: all end the run. */
-	if (stdin_idx >= 0 && fds[stdin_idx].revents) {
-		consume_input(r->tty);
-		request_stop(STOP_INPUT);
-	}
+	if (in_idx >= 0 && fds[in_idx].revents)
+		input_ready(r, fds[in_idx].revents);
+	if (out_idx >= 0 && fds[out_idx].revents && out_flush_ready())
+		return -1;
 	return fd >= 0 && (fds[0].revents & POLLIN);
 }
-

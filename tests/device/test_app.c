@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The event app against the device: what it prints, and how it finds
- * the device among other instances: two at once, a stale device node,
- * and honest messages when the module does not load.  The app's loading
- * and unloading of the module is in test_lifecycle.c; its command line,
- * without a device, in tests/unit/test_app.c.
+ * The event app against the device: what it prints, and how it behaves
+ * as a Unix program among pipes, shells and other instances: stopping
+ * while its output is stalled, closed standard descriptors, inherited
+ * SIG_IGN, the exit status after a signal, job control on a terminal,
+ * input that is not a terminal, two instances at once, a stale device
+ * node, honest messages when the module does not load, and io_uring
+ * submissions that fail.  The app's loading and unloading of the module
+ * is in test_lifecycle.c; its command line, without a device, in
+ * tests/unit/test_app.c.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -236,6 +240,30 @@ static void app_reap(struct app *a)
 	a->in = a->out = a->err = -1;
 }
 
+/* Wait until its stderr has @needle (the banner, a message). */
+static bool app_says(struct app *a, const char *needle, int ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)ms * NS_PER_MS;
+
+	for (;;) {
+		app_drain(a, a->out >= 0);
+		if (hwt_contains(a->errbuf, needle))
+			return true;
+		if (now_ns() >= deadline)
+			return false;
+		hwt_sleep_ms(10);
+	}
+}
+
+/* The app ended, killed by @sig, without a core dump. */
+static void assert_killed_by(const struct app *a, int sig)
+{
+	ck_assert_msg(WIFSIGNALED(a->status) && WTERMSIG(a->status) == sig,
+		      "status %#x, not killed by SIG%s; stderr: %s", a->status,
+		      sigabbrev_np(sig), a->errbuf);
+	ck_assert_msg(!WCOREDUMP(a->status), "it dumped core");
+}
+
 static void assert_exited(const struct app *a, int code)
 {
 	ck_assert_msg(WIFEXITED(a->status) && WEXITSTATUS(a->status) == code,
@@ -250,7 +278,568 @@ static void assert_unloaded(const struct app *a)
 		      "stderr: %s", a->errbuf);
 }
 
-/* ---- two instances at once, a stale node ---- */
+/* ---- 1. stopping while stdout is blocked ---- */
+
+/*
+ * Nobody reads stdout, and events come every 100 us: the pipe fills
+ * and the app can write no more.  SIGTERM must still stop it, unload the
+ * module, and end it by SIGTERM.
+ */
+static void stop_with_stalled_stdout(const char *type)
+{
+	char *argv[] = { (char *)hwt_app_path(), "--period", "0.0001",
+			 "0.01", (char *)type, NULL };
+	struct app_opts ao = { .in = IN_PIPE };
+	struct app a;
+	int pending = 0;
+
+	app_start(&a, &ao, argv);
+	ck_assert_msg(app_says(&a, "delay", SOON_MS), "no banner: %s",
+		      a.errbuf);
+	/* Until the pipe is full: it holds a lot and stops growing. */
+	for (int i = 0, before = -1; i < 100; i++) {
+		hwt_sleep_ms(200);
+		ck_assert_int_eq(ioctl(a.out, FIONREAD, &pending), 0);
+		if (pending == before && pending >= 32 * 1024)
+			break;
+		before = pending;
+	}
+	ck_assert_msg(pending >= 32 * 1024, "stdout holds only %d bytes",
+		      pending);
+	ck_assert_int_eq(kill(a.pid, SIGTERM), 0);
+	ck_assert_msg(app_wait(&a, STOP_MS, false, false),
+		      "type %s: SIGTERM did not stop it within %d ms with "
+		      "stdout full; stderr: %s", type, STOP_MS, a.errbuf);
+	assert_killed_by(&a, SIGTERM);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+
+/* Type 0 writes with the stop signals unblocked; a stop ends its wait. */
+START_TEST(app_stops_with_stdout_stalled_request)
+{
+	stop_with_stalled_stdout("0");
+}
+END_TEST
+
+START_TEST(app_stops_with_stdout_stalled_eventfd)
+{
+	stop_with_stalled_stdout("1");
+}
+END_TEST
+
+START_TEST(app_stops_with_stdout_stalled_uring)
+{
+	stop_with_stalled_stdout("2");
+}
+END_TEST
+
+START_TEST(app_stops_with_stdout_stalled_poll)
+{
+	stop_with_stalled_stdout("3");
+}
+END_TEST
+
+START_TEST(app_stops_with_stdout_stalled_sigio)
+{
+	stop_with_stalled_stdout("4");
+}
+END_TEST
+
+/* ---- 3. closed standard descriptors ---- */
+
+/*
+ * With no descriptor 0, the device must not become it, to be watched as
+ * standard input: a closed stdin reads as /dev/null, the end of input.
+ * (Type 1, whose events come through an eventfd: a device watched as
+ * stdin never becomes readable, and the app would run for ever.)
+ */
+START_TEST(app_closed_stdin_is_end_of_input)
+{
+	char *argv[] = { (char *)hwt_app_path(), "0.01", "1", NULL };
+	struct app_opts ao = { .in = IN_CLOSED };
+	struct app a;
+
+	app_start(&a, &ao, argv);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "still running");
+	assert_exited(&a, 0);
+	ck_assert_msg(hwt_contains(a.errbuf, "stopped by end of input"),
+		      "stderr: %s", a.errbuf);
+	ck_assert_msg(hwt_count_lines(a.outbuf, "event ") == 0,
+		      "it read the device as its input: %s", a.outbuf);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/* With no descriptor 1, event lines must not go to the device. */
+START_TEST(app_closed_stdout_writes_nothing_to_the_device)
+{
+	char *argv[] = { (char *)hwt_app_path(), "--count", "2", "0.01", "1",
+			 NULL };
+	struct app_opts ao = { .in = IN_PIPE, .close_stdout = true };
+	struct app a;
+
+	app_start(&a, &ao, argv);
+	ck_assert_msg(app_wait(&a, STOP_MS, false, false), "still running");
+	assert_exited(&a, 0);
+	ck_assert_msg(hwt_contains(a.errbuf, "2 events"), "stderr: %s",
+		      a.errbuf);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/* ---- 4, 5, 6. signals ---- */
+
+/* Run the app until it prints an event, then send @sig. */
+static void run_then_signal(struct app *a, const struct app_opts *ao,
+			    const char *type, int sig)
+{
+	char *argv[] = { (char *)hwt_app_path(), "0.02", (char *)type, NULL };
+
+	app_start(a, ao, argv);
+	ck_assert_msg(app_says(a, "delay", SOON_MS), "no banner: %s",
+		      a->errbuf);
+	for (int i = 0; i < 500 && !hwt_contains(a->outbuf, "event 1:"); i++) {
+		hwt_sleep_ms(10);
+		app_drain(a, true);
+	}
+	ck_assert_msg(hwt_contains(a->outbuf, "event 1:"), "no event: %s",
+		      a->errbuf);
+	ck_assert_int_eq(kill(a->pid, sig), 0);
+}
+
+/*
+ * A shell learns that its child was stopped by Ctrl-C only from the
+ * child's death by SIGINT: a loop of `event 1 0` must be interruptible.
+ * Each stop signal ends the app, after its cleanup, by that signal.
+ */
+START_TEST(app_dies_of_the_signal_that_stopped_it)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const char *const types[] = { "0", "1", "2" };
+	struct app_opts ao = { .in = IN_PIPE };
+	char stopped_by[32];
+	struct app a;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		run_then_signal(&a, &ao, types[i], sigs[i]);
+		ck_assert_msg(app_wait(&a, STOP_MS, true, false),
+			      "SIG%s did not stop it", sigabbrev_np(sigs[i]));
+		assert_killed_by(&a, sigs[i]);
+		snprintf(stopped_by, sizeof(stopped_by), "stopped by SIG%s",
+			 sigabbrev_np(sigs[i]));
+		ck_assert_msg(hwt_contains(a.errbuf, stopped_by),
+			      "stderr: %s", a.errbuf);
+		app_reap(&a);
+		assert_unloaded(&a);
+	}
+}
+END_TEST
+
+/* Ctrl-\ (SIGQUIT) is a stop: cleanup, no core dump. */
+START_TEST(app_sigquit_is_a_stop)
+{
+	struct app_opts ao = { .in = IN_PIPE };
+	struct rlimit core = { RLIM_INFINITY, RLIM_INFINITY };
+	struct app a;
+
+	/* Were it the default action, there would be a core to dump. */
+	setrlimit(RLIMIT_CORE, &core);
+	run_then_signal(&a, &ao, "3", SIGQUIT);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "still running");
+	assert_killed_by(&a, SIGQUIT);
+	ck_assert_msg(hwt_contains(a.errbuf, "stopped by SIGQUIT"),
+		      "stderr: %s", a.errbuf);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/* `nohup event ... &`: a SIGHUP ignored at start stays ignored. */
+START_TEST(app_keeps_an_ignored_sighup)
+{
+	struct app_opts ao = { .in = IN_PIPE, .ignore_sighup = true };
+	struct app a;
+	size_t before;
+
+	run_then_signal(&a, &ao, "1", SIGHUP);
+	before = a.outlen;
+	ck_assert_msg(!app_wait(&a, 1000, true, false),
+		      "SIGHUP stopped it; stderr: %s", a.errbuf);
+	ck_assert_msg(a.outlen > before, "no event after SIGHUP");
+	ck_assert_int_eq(kill(a.pid, SIGTERM), 0);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "still running");
+	assert_killed_by(&a, SIGTERM);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/* ---- 7. input that is not a terminal ---- */
+
+/* `tail -f log | event 1 0`: lines are read and dropped; only the end
+ * of input stops it. */
+START_TEST(app_reads_piped_input_until_its_end)
+{
+	static const char *const types[] = { "0", "1", "2", "3", "4" };
+	char *argv[] = { (char *)hwt_app_path(), "0.02", NULL, NULL };
+	struct app_opts ao = { .in = IN_PIPE };
+	struct app a;
+	size_t before;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		argv[2] = (char *)types[i];
+		app_start(&a, &ao, argv);
+		ck_assert_msg(app_says(&a, "end of input", SOON_MS),
+			      "no banner: %s", a.errbuf);
+		for (int k = 0; k < 5; k++) {
+			ck_assert_int_eq(write(a.in, "a line\n", 7), 7);
+			hwt_sleep_ms(50);
+		}
+		before = a.outlen;
+		ck_assert_msg(!app_wait(&a, 500, true, false),
+			      "type %s: input stopped it; stderr: %s",
+			      types[i], a.errbuf);
+		ck_assert_msg(a.outlen > before, "type %s: no event after "
+			      "the input", types[i]);
+		close(a.in);
+		a.in = -1;
+		ck_assert_msg(app_wait(&a, STOP_MS, true, false),
+			      "type %s: the end of input did not stop it",
+			      types[i]);
+		assert_exited(&a, 0);
+		ck_assert_msg(hwt_contains(a.errbuf, "stopped by end of input"),
+			      "stderr: %s", a.errbuf);
+		app_reap(&a);
+		assert_unloaded(&a);
+	}
+}
+END_TEST
+
+/* ---- 6. job control on a terminal ---- */
+
+/*
+ * A terminal for the app, and a small shell: Check runs each test in a
+ * process group of its own, whose leader cannot start a session, so a
+ * forked helper does.  It takes a new pseudo-terminal as its controlling
+ * terminal, starts the app as a job in the foreground, then does what the
+ * test asks of a shell (fg, bg) and reports every change of the job's
+ * state.  It ignores SIGTTOU, as shells do, to hand the terminal around.
+ */
+struct term {
+	int master;
+	int slave;		/* the test's own, to read the modes */
+	struct termios cooked;
+};
+
+static void term_open(struct term *t)
+{
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(t->master, 0);
+	ck_assert_int_eq(grantpt(t->master), 0);
+	ck_assert_int_eq(unlockpt(t->master), 0);
+	t->slave = open(ptsname(t->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(t->slave, 0);
+	ck_assert_int_eq(tcgetattr(t->slave, &t->cooked), 0);
+	ck_assert_msg(t->cooked.c_lflag & ICANON, "a new pty is not canonical");
+}
+
+/* The helper: never returns; no asserts (a forked process). */
+static void __attribute__((noreturn))
+shell_main(const char *tty_name, char *const argv[], int out, int err,
+	   int cmd, int ev)
+{
+	pid_t app;
+	char c;
+	int tty, st;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setsid() < 0)
+		_exit(1);
+	/* A session leader opening a terminal makes it its own. */
+	tty = open(tty_name, O_RDWR);
+	if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) < 0)
+		_exit(2);
+	signal(SIGTTOU, SIG_IGN);
+	app = fork();
+	if (app < 0)
+		_exit(3);
+	if (app == 0) {
+		sigset_t none;
+
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		tcsetpgrp(tty, getpid());
+		signal(SIGTTOU, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(tty, STDIN_FILENO);
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	setpgid(app, app);
+	tcsetpgrp(tty, app);
+	if (write(ev, &app, sizeof(app)) != sizeof(app))
+		_exit(4);
+	fcntl(cmd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		ssize_t n = read(cmd, &c, 1);
+
+		if (n == 1) {
+			/* fg: the job gets the terminal; bg: the shell. */
+			tcsetpgrp(tty, c == 'f' ? app : getpgrp());
+			kill(-app, SIGCONT);
+		} else if (n == 0) {
+			/* The test is gone: so is the job. */
+			kill(-app, SIGKILL);
+			_exit(0);
+		}
+		if (waitpid(app, &st, WNOHANG | WUNTRACED) == app) {
+			if (write(ev, &st, sizeof(st)) != sizeof(st))
+				_exit(5);
+			if (!WIFSTOPPED(st))
+				_exit(0);
+		}
+		usleep(5000);
+	}
+}
+
+/* Start the app on terminal @t, as a foreground job of a helper shell. */
+static void tty_app_start(struct app *a, struct term *t, char *const argv[])
+{
+	int out[2], err[2], cmd[2], ev[2];
+	pid_t app = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->in = -1;
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(cmd, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(ev, O_CLOEXEC), 0);
+	fflush(NULL);
+	a->shell = fork();
+	ck_assert_int_ge(a->shell, 0);
+	if (a->shell == 0)
+		shell_main(ptsname(t->master), argv, out[1], err[1], cmd[0],
+			   ev[1]);
+	close(out[1]);
+	close(err[1]);
+	close(cmd[0]);
+	close(ev[1]);
+	a->out = out[0];
+	a->err = err[0];
+	a->cmd = cmd[1];
+	a->ev = ev[0];
+	ck_assert_msg(read(a->ev, &app, sizeof(app)) == sizeof(app),
+		      "the helper shell did not start the app");
+	a->pid = app;
+	fcntl(a->out, F_SETFL, O_NONBLOCK);
+	fcntl(a->err, F_SETFL, O_NONBLOCK);
+	fcntl(a->ev, F_SETFL, O_NONBLOCK);
+}
+
+/* Ask the helper shell for fg ('f') or bg ('b'). */
+static void tty_shell(const struct app *a, char c)
+{
+	ck_assert_int_eq(write(a->cmd, &c, 1), 1);
+}
+
+static bool term_raw(const struct term *t)
+{
+	struct termios now;
+
+	return !tcgetattr(t->slave, &now) && !(now.c_lflag & (ICANON | ECHO));
+}
+
+/* Wait up to @ms for the terminal to be raw (or not, with !@raw). */
+static bool term_becomes(const struct term *t, bool raw, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (term_raw(t) == raw)
+			return true;
+		hwt_sleep_ms(10);
+	}
+	return term_raw(t) == raw;
+}
+
+static void term_type(const struct term *t, const char *keys)
+{
+	ck_assert_int_eq(write(t->master, keys, strlen(keys)),
+			 (ssize_t)strlen(keys));
+}
+
+/* On a terminal, any key stops it, and the terminal is as it was. */
+START_TEST(app_a_key_stops_it_on_a_terminal)
+{
+	char *argv[] = { (char *)hwt_app_path(), "0.02", "1", NULL };
+	struct term t;
+	struct app a;
+
+	term_open(&t);
+	tty_app_start(&a, &t, argv);
+	ck_assert_msg(app_says(&a, "press a key", SOON_MS), "stderr: %s",
+		      a.errbuf);
+	ck_assert_msg(term_becomes(&t, true, SOON_MS), "not raw");
+	term_type(&t, "q");
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "a key did not "
+		      "stop it; stderr: %s", a.errbuf);
+	assert_exited(&a, 0);
+	ck_assert_msg(hwt_contains(a.errbuf, "stopped by a key"), "stderr: %s",
+		      a.errbuf);
+	ck_assert_msg(!term_raw(&t), "the terminal was left raw");
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/*
+ * Ctrl-Z stops it with the terminal restored; fg makes it raw again;
+ * Ctrl-Z and bg let it run in the background without touching the
+ * terminal (no SIGTTIN, no SIGTTOU, even when keys are typed for the
+ * shell); SIGTERM then ends it, by SIGTERM, from the background too.
+ */
+START_TEST(app_job_control_on_a_terminal)
+{
+	char *argv[] = { (char *)hwt_app_path(), "0.02", "1", NULL };
+	struct term t;
+	struct app a;
+	size_t before;
+
+	term_open(&t);
+	tty_app_start(&a, &t, argv);
+	ck_assert_msg(app_says(&a, "press a key", SOON_MS), "stderr: %s",
+		      a.errbuf);
+	ck_assert_msg(term_becomes(&t, true, SOON_MS), "not raw");
+
+	/* Ctrl-Z: stopped, the terminal cooked while it is. */
+	term_type(&t, "\x1a");
+	ck_assert_msg(app_wait(&a, STOP_MS, true, true) &&
+		      WIFSTOPPED(a.status) && WSTOPSIG(a.status) == SIGTSTP,
+		      "Ctrl-Z did not stop it: status %#x, stderr %s",
+		      a.status, a.errbuf);
+	ck_assert_msg(!term_raw(&t), "stopped with the terminal raw");
+
+	/* fg: in the foreground again, raw again. */
+	tty_shell(&a, 'f');
+	ck_assert_msg(term_becomes(&t, true, SOON_MS), "raw mode not set "
+		      "again after fg");
+
+	/* Ctrl-Z, then bg: the shell keeps the terminal. */
+	term_type(&t, "\x1a");
+	ck_assert_msg(app_wait(&a, STOP_MS, true, true) &&
+		      WIFSTOPPED(a.status), "Ctrl-Z did not stop it again");
+	tty_shell(&a, 'b');
+	hwt_sleep_ms(200);
+	ck_assert_msg(!term_raw(&t), "raw mode set from the background");
+	/* Keys for the shell: the app must not read them. */
+	term_type(&t, "ls\n");
+	app_drain(&a, true);
+	before = a.outlen;
+	ck_assert_msg(!app_wait(&a, 1000, true, true), "in the background it "
+		      "stopped or ended: status %#x, stderr %s", a.status,
+		      a.errbuf);
+	ck_assert_msg(a.outlen > before, "no events in the background");
+
+	ck_assert_int_eq(kill(a.pid, SIGTERM), 0);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, true), "SIGTERM did not "
+		      "end it in the background");
+	ck_assert_msg(!WIFSTOPPED(a.status), "stopped by SIG%s at exit",
+		      sigabbrev_np(WSTOPSIG(a.status)));
+	assert_killed_by(&a, SIGTERM);
+	ck_assert_msg(!term_raw(&t), "the terminal was left raw");
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/*
+ * `event 1 1 | less`: another reader of the terminal may take the key
+ * that poll(2) announced to the app; the app must not then block in
+ * read(2), with its stop signals blocked, for good.  A thread of the test
+ * waits in read(2) on the terminal when a key is typed, and mostly takes
+ * it, as it is in the kernel already; in a round where it did, the app
+ * must go on (it got no key) and stop on SIGTERM.  A round where the app
+ * got the key (and stopped, as for any key) proves nothing: try again.
+ */
+struct thief {
+	int fd;
+	pthread_t thread;
+	volatile int took;	/* bytes it read */
+};
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+static void *steal_key(void *arg)
+{
+	struct thief *th = arg;
+	char c;
+
+	/* Ends with a byte, or EINTR from on_usr2(). */
+	if (read(th->fd, &c, 1) == 1)
+		th->took = 1;
+	return NULL;
+}
+
+START_TEST(app_tty_key_taken_by_another_reader)
+{
+	char *argv[] = { (char *)hwt_app_path(), "0.05", "1", NULL };
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	int round, taken = 0;
+	struct term t;
+	struct app a;
+
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR2, &sa, NULL), 0);
+	term_open(&t);
+	for (round = 0; round < 10 && !taken; round++) {
+		struct thief th = { .fd = t.slave };
+
+		tty_app_start(&a, &t, argv);
+		ck_assert_msg(term_becomes(&t, true, SOON_MS), "not raw");
+		ck_assert_msg(app_says(&a, "press a key", SOON_MS),
+			      "stderr: %s", a.errbuf);
+		ck_assert_int_eq(pthread_create(&th.thread, NULL, steal_key,
+						&th), 0);
+		hwt_sleep_ms(200);	/* in read(2) by now */
+		term_type(&t, "k");
+		hwt_sleep_ms(300);
+		pthread_kill(th.thread, SIGUSR2);
+		pthread_join(th.thread, NULL);
+		if (!th.took) {
+			/* The app had it: stopped by a key, or stopping. */
+			ck_assert_msg(app_wait(&a, STOP_MS, true, false),
+				      "neither the app nor the other reader "
+				      "got the key");
+			assert_exited(&a, 0);
+			app_reap(&a);
+			continue;
+		}
+		taken = 1;
+		ck_assert_msg(!app_wait(&a, 500, true, false),
+			      "it stopped without a key; stderr: %s", a.errbuf);
+		kill(a.pid, SIGTERM);
+		ck_assert_msg(app_wait(&a, STOP_MS, true, false),
+			      "SIGTERM did not stop it after another reader "
+			      "took the key; stderr: %s", a.errbuf);
+		assert_killed_by(&a, SIGTERM);
+		ck_assert_msg(!term_raw(&t), "the terminal was left raw");
+		app_reap(&a);
+	}
+	hwt_diag("the other reader took the key in round %d", round);
+	ck_assert_msg(taken, "in %d rounds the other reader never took the "
+		      "key first", round);
+	assert_unloaded(&a);
+}
+END_TEST
+
+/* ---- 2. two instances at once, a stale node ---- */
 
 /*
  * Two instances, the second started at every moment of the first's life:
@@ -339,7 +928,7 @@ START_TEST(app_loads_the_module_behind_a_stale_node)
 }
 END_TEST
 
-/* ---- messages that tell the truth ---- */
+/* ---- 8. messages that tell the truth ---- */
 
 /*
  * finit_module(2) fails with ENOENT for a symbol the kernel lacks; the
@@ -397,11 +986,120 @@ START_TEST(app_unknown_symbol_is_not_a_missing_file)
 }
 END_TEST
 
+/* ---- 9. io_uring submissions that fail ---- */
+
+/*
+ * build/san/libfailsubmit.so (tests/device/fail_submit.c), preloaded,
+ * makes the app's io_uring_submit() calls fail as HWEVENT_FAIL_SUBMIT
+ * says.  EAGAIN and EBUSY are the kernel's "later": the app must reap,
+ * submit again, and print every event.
+ */
+static const char *failsubmit_path(void)
+{
+	static char path[PATH_MAX];
+	const char *p = getenv("HWEVENT_FAILSUBMIT");
+	const char *app = hwt_app_path();
+	const char *slash = strrchr(app, '/');
+
+	if (p && *p)
+		return p;
+	snprintf(path, sizeof(path), "%.*s/libfailsubmit.so",
+		 slash ? (int)(slash - app) : 1, slash ? app : ".");
+	return path;
+}
+
+static void uring_submit_fails(const char *how, const char *inflight)
+{
+	char *argv[] = { (char *)hwt_app_path(), "--count", "6", "--inflight",
+			 (char *)inflight, "0.01", "2", NULL };
+	struct app_opts ao = {
+		.in = IN_PIPE, .preload = failsubmit_path(), .fail_submit = how,
+	};
+	struct app a;
+
+	ck_assert_msg(!access(ao.preload, R_OK), "%s: %s", ao.preload,
+		      strerror(errno));
+	app_start(&a, &ao, argv);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "%s: still running",
+		      how);
+	assert_exited(&a, 0);
+	ck_assert_msg(hwt_count_lines(a.outbuf, "via io_uring") == 6,
+		      "%s: not 6 events: %s; stderr: %s", how, a.outbuf,
+		      a.errbuf);
+	ck_assert_msg(hwt_contains(a.errbuf, "fail_submit: failed"),
+		      "%s: the library failed no submission: %s", how,
+		      a.errbuf);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+
+START_TEST(app_uring_submit_eagain_is_retried)
+{
+	uring_submit_fails("EAGAIN:1,3", "3");
+}
+END_TEST
+
+START_TEST(app_uring_submit_ebusy_is_retried)
+{
+	uring_submit_fails("EBUSY:2", "2");
+}
+END_TEST
+
+/*
+ * A real failure ends the run at once: the requests that were never
+ * submitted are not waited for (the app used to wait 5 s for them and
+ * report that they "did not complete").
+ */
+START_TEST(app_uring_submit_failure_frees_what_was_not_submitted)
+{
+	char *argv[] = { (char *)hwt_app_path(), "--count", "6", "--inflight",
+			 "3", "0.01", "2", NULL };
+	struct app_opts ao = {
+		.in = IN_PIPE, .preload = failsubmit_path(),
+		.fail_submit = "EINVAL:2",
+	};
+	uint64_t t0;
+	struct app a;
+
+	t0 = now_ns();
+	app_start(&a, &ao, argv);
+	ck_assert_msg(app_wait(&a, STOP_MS, true, false), "still running");
+	assert_exited(&a, 1);
+	ck_assert_msg(hwt_contains(a.errbuf, "cannot submit"), "stderr: %s",
+		      a.errbuf);
+	ck_assert_msg(!hwt_contains(a.errbuf, "did not complete"),
+		      "it waited for requests never submitted: %s", a.errbuf);
+	ck_assert_msg(now_ns() - t0 < 4 * NS_PER_SEC, "it took %" PRIu64
+		      " ms", (now_ns() - t0) / NS_PER_MS);
+	app_reap(&a);
+	assert_unloaded(&a);
+}
+END_TEST
+
 static const struct hwt_case cases[] = {
 	HWT_CASE(app_lines_give_the_driver_type, HWT_LOADED, 90),
+	HWT_CASE(app_stops_with_stdout_stalled_request, HWT_UNLOADED, 90),
+	HWT_CASE(app_stops_with_stdout_stalled_eventfd, HWT_UNLOADED, 90),
+	HWT_CASE(app_stops_with_stdout_stalled_uring, HWT_UNLOADED, 90),
+	HWT_CASE(app_stops_with_stdout_stalled_poll, HWT_UNLOADED, 90),
+	HWT_CASE(app_stops_with_stdout_stalled_sigio, HWT_UNLOADED, 90),
+	HWT_CASE(app_closed_stdin_is_end_of_input, HWT_UNLOADED, 60),
+	HWT_CASE(app_closed_stdout_writes_nothing_to_the_device,
+		 HWT_UNLOADED, 60),
+	HWT_CASE(app_dies_of_the_signal_that_stopped_it, HWT_UNLOADED, 90),
+	HWT_CASE(app_sigquit_is_a_stop, HWT_UNLOADED, 60),
+	HWT_CASE(app_keeps_an_ignored_sighup, HWT_UNLOADED, 60),
+	HWT_CASE(app_reads_piped_input_until_its_end, HWT_UNLOADED, 120),
+	HWT_CASE(app_a_key_stops_it_on_a_terminal, HWT_UNLOADED, 60),
+	HWT_CASE(app_job_control_on_a_terminal, HWT_UNLOADED, 90),
+	HWT_CASE(app_tty_key_taken_by_another_reader, HWT_UNLOADED, 90),
 	HWT_CASE(app_two_instances_in_a_loop, HWT_UNLOADED, 240),
 	HWT_CASE(app_loads_the_module_behind_a_stale_node, HWT_UNLOADED, 60),
 	HWT_CASE(app_unknown_symbol_is_not_a_missing_file, HWT_UNLOADED, 60),
+	HWT_CASE(app_uring_submit_eagain_is_retried, HWT_UNLOADED, 60),
+	HWT_CASE(app_uring_submit_ebusy_is_retried, HWT_UNLOADED, 60),
+	HWT_CASE(app_uring_submit_failure_frees_what_was_not_submitted,
+		 HWT_UNLOADED, 60),
 };
 
 const struct hwt_suite hwt_suite_app = HWT_SUITE("app", cases);

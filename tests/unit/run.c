@@ -34,6 +34,12 @@ static void drain(int *fd, char *buf, size_t size, size_t *len)
 
 void run_prog(const char *path, const char *const *args, struct run *r)
 {
+	run_prog_flags(path, args, 0, r);
+}
+
+void run_prog_flags(const char *path, const char *const *args,
+		    unsigned int flags, struct run *r)
+{
 	const char *argv[16] = { path };
 	int out[2], err[2], status;
 	size_t outlen = 0, errlen = 0, i;
@@ -54,6 +60,10 @@ void run_prog(const char *path, const char *const *args, struct run *r)
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
 		    dup2(err[1], 2) < 0)
 			_exit(126);
+		if (flags & RUN_CLOSE_STDIN)
+			close(0);
+		if (flags & RUN_CLOSE_STDOUT)
+			close(1);
 		execv(path, (char *const *)argv);
 		_exit(127);
 	}

@@ -317,6 +317,24 @@ START_TEST(test_good_usage)
 END_TEST
 
 /*
+ * Closed standard descriptors are /dev/null, as for coreutils: --help
+ * with stdout closed writes its text nowhere and succeeds, instead of
+ * failing on a descriptor that is not there (or, with the device open,
+ * writing into it).
+ */
+START_TEST(test_closed_stdout)
+{
+	static const char *const args[] = { "--help", NULL };
+	struct run r;
+
+	ck_assert_msg(!setup_error[0], "%s", setup_error);
+	run_prog_flags(app, args, RUN_CLOSE_STDOUT, &r);
+	ck_assert_msg(r.status == 0, "exit %d; stderr: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+/*
  * Trust in the module file: event loads hwevent.ko from its own folder,
  * and may run under sudo, so it loads a file only if the file and its
  * folder are root's and nobody else may write to them.  These run on the
@@ -411,6 +429,7 @@ Suite *app_suite(void)
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_loop_test(tc, test_good_usage, 0,
 			    sizeof(good) / sizeof(good[0]));
+	tcase_add_test(tc, test_closed_stdout);
 	tcase_add_test(tc, test_trust_module_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -26,5 +26,10 @@ struct run {
  * from /dev/null, its stdout and stderr captured (asserts: it started and
  * ended within 20 s). */
 void run_prog(const char *path, const char *const *args, struct run *r);
+/* The same, with descriptors closed in the child. */
+#define RUN_CLOSE_STDIN		(1U << 0)
+#define RUN_CLOSE_STDOUT	(1U << 1)
+void run_prog_flags(const char *path, const char *const *args,
+		    unsigned int flags, struct run *r);
 
 #endif /* HWEVENT_UNIT_H */
