@@ -124,7 +124,8 @@ $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
 
 # The uAPI promises one layout to 32-bit and 64-bit callers: its
 # static_asserts, compiled for i386 (gcc-multilib).
-$(S)/uapi_layout-m32.o: tests/unit/uapi_layout.c include/uapi/linux/hwevent.h | $(S)
+$(S)/uapi_layout-m32.o: tests/unit/uapi_layout.c tests/unit/uapi_layout.h \
+		include/uapi/linux/hwevent.h | $(S)
 	$(CC) -m32 $(CFLAGS) -Werror -c -o $@ $<
 
 # A C library's headers are used from C++ too.

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 
 #include "libhwevent.h"
+#include "uapi_layout.h"
 #include "unit.h"
 
 struct field {
@@ -20,35 +21,9 @@ struct field {
 	{ #type "." #field, offsetof(struct type, field), (off),	\
 	  sizeof(((struct type *)0)->field), (size) }
 
+#define F_ROW(type, field, off, size)	F(type, field, off, size),
 static const struct field fields[] = {
-	F(hwevent_msg, cookie, 0, 8),
-	F(hwevent_msg, seq, 8, 8),
-	F(hwevent_msg, fired_ns, 16, 8),
-	F(hwevent_msg, id, 24, 8),
-	F(hwevent_msg, type, 32, 4),
-	F(hwevent_msg, flags, 36, 4),
-	F(hwevent_msg, lost, 40, 8),
-	F(hwevent_msg, reserved, 48, 8),
-	F(hwevent_register, type, 0, 4),
-	F(hwevent_register, flags, 4, 4),
-	F(hwevent_register, due_ns, 8, 8),
-	F(hwevent_register, cookie, 16, 8),
-	F(hwevent_register, eventfd, 24, 4),
-	F(hwevent_register, pad, 28, 4),
-	F(hwevent_register, period_ns, 32, 8),
-	F(hwevent_register, reserved, 40, 24),
-	F(hwevent_register, id, 64, 8),
-	F(hwevent_register, msg, 72, 56),
-	F(hwevent_cancel, id, 0, 8),
-	F(hwevent_cancel, flags, 8, 4),
-	F(hwevent_cancel, pad, 12, 4),
-	F(hwevent_wait, id, 0, 8),
-	F(hwevent_wait, flags, 8, 4),
-	F(hwevent_wait, pad, 12, 4),
-	F(hwevent_wait, reserved, 16, 16),
-	F(hwevent_wait, msg, 32, 56),
-	F(hwevent_uring_cmd, addr, 0, 8),
-	F(hwevent_uring_cmd, reserved, 8, 8),
+	HWEVENT_UAPI_FIELDS(F_ROW)
 };
 
 START_TEST(test_field)

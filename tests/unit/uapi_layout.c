@@ -10,50 +10,21 @@
 #include <stddef.h>
 #include <linux/hwevent.h>
 
+#include "uapi_layout.h"
+
 #define LAYOUT(type, field, off, size)					\
 	static_assert(offsetof(struct type, field) == (off) &&		\
 		      sizeof(((struct type *)0)->field) == (size),	\
-		      #type "." #field " moved or resized")
+		      #type "." #field " moved or resized");
+HWEVENT_UAPI_FIELDS(LAYOUT)
 
 static_assert(sizeof(struct hwevent_msg) == 56, "hwevent_msg size");
-LAYOUT(hwevent_msg, cookie, 0, 8);
-LAYOUT(hwevent_msg, seq, 8, 8);
-LAYOUT(hwevent_msg, fired_ns, 16, 8);
-LAYOUT(hwevent_msg, id, 24, 8);
-LAYOUT(hwevent_msg, type, 32, 4);
-LAYOUT(hwevent_msg, flags, 36, 4);
-LAYOUT(hwevent_msg, lost, 40, 8);
-LAYOUT(hwevent_msg, reserved, 48, 8);
-
 static_assert(sizeof(struct hwevent_register) == 128,
 	      "hwevent_register size");
-LAYOUT(hwevent_register, type, 0, 4);
-LAYOUT(hwevent_register, flags, 4, 4);
-LAYOUT(hwevent_register, due_ns, 8, 8);
-LAYOUT(hwevent_register, cookie, 16, 8);
-LAYOUT(hwevent_register, eventfd, 24, 4);
-LAYOUT(hwevent_register, pad, 28, 4);
-LAYOUT(hwevent_register, period_ns, 32, 8);
-LAYOUT(hwevent_register, reserved, 40, 24);
-LAYOUT(hwevent_register, id, 64, 8);
-LAYOUT(hwevent_register, msg, 72, 56);
-
 static_assert(sizeof(struct hwevent_cancel) == 16, "hwevent_cancel size");
-LAYOUT(hwevent_cancel, id, 0, 8);
-LAYOUT(hwevent_cancel, flags, 8, 4);
-LAYOUT(hwevent_cancel, pad, 12, 4);
-
 static_assert(sizeof(struct hwevent_wait) == 88, "hwevent_wait size");
-LAYOUT(hwevent_wait, id, 0, 8);
-LAYOUT(hwevent_wait, flags, 8, 4);
-LAYOUT(hwevent_wait, pad, 12, 4);
-LAYOUT(hwevent_wait, reserved, 16, 16);
-LAYOUT(hwevent_wait, msg, 32, 56);
-
 static_assert(sizeof(struct hwevent_uring_cmd) == 16,
 	      "hwevent_uring_cmd size");
-LAYOUT(hwevent_uring_cmd, addr, 0, 8);
-LAYOUT(hwevent_uring_cmd, reserved, 8, 8);
 
 /*
  * 8-byte alignment everywhere (__aligned_u64): without it i386 aligns a
