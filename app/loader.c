@@ -35,8 +35,10 @@
 #define DEVICE_TIMEOUT_MS	5000
 /* How often to try open(2) meanwhile. */
 #define OPEN_POLL_NS		(10 * NS_PER_MS)
-/* Loads to try: more means another instance keeps unloading it. */
-#define LOAD_TRIES		3
+/* How long a module that is not (or no more) there may take to show. */
+#define SHOW_NS			(100 * NS_PER_MS)
+/* Loads to try: more means other instances keep unloading it. */
+#define LOAD_TRIES		5
 
 /* What open(2) says of a device that is not there. */
 static bool absent(int err)
@@ -191,8 +193,13 @@ static int load(bool *loaded)
 		return -1;
 	ret = module_load_fd(fd, NULL);
 	close(fd);
-	if (ret == -EEXIST)
-		return 0;	/* someone else's: theirs to unload */
+	/*
+	 * EEXIST: someone else's, theirs to unload.  EBUSY: another load or
+	 * an unload of it is under way (since 6.1 the kernel does not wait
+	 * for a load that fails, or for an unload): wait and see.
+	 */
+	if (ret == -EEXIST || ret == -EBUSY)
+		return 0;
 	if (ret) {
 		load_failed(ko, ret);
 		return -1;
@@ -218,7 +225,7 @@ void unload(void)
 
 int open_device(int flags, bool *loaded)
 {
-	uint64_t deadline;
+	uint64_t start, deadline;
 	int fd, tries;
 
 	*loaded = false;
@@ -226,10 +233,16 @@ int open_device(int flags, bool *loaded)
 	for (tries = 0; fd < 0 && absent(fd) && tries < LOAD_TRIES; tries++) {
 		if (load(loaded))
 			break;
-		/* udev or devtmpfs make the node a little after the load. */
-		deadline = now_ns() + DEVICE_TIMEOUT_MS * NS_PER_MS;
+		/*
+		 * udev or devtmpfs make the node a little after the load.
+		 * A module that is not there (after EBUSY) or no more there
+		 * (another instance unloaded it): load it again.
+		 */
+		start = now_ns();
+		deadline = start + DEVICE_TIMEOUT_MS * NS_PER_MS;
 		while ((fd = hwevent_open(flags)) < 0 && absent(fd) &&
-		       module_loaded() && now_ns() < deadline)
+		       (module_loaded() || now_ns() < start + SHOW_NS) &&
+		       now_ns() < deadline)
 			sleep_ns(OPEN_POLL_NS);
 		/* Still absent with the module there: no node will come. */
 		if (fd < 0 && absent(fd) && module_loaded()) {
