@@ -479,11 +479,14 @@ END_TEST
 
 /* ---- 7. input that is not a terminal ---- */
 
-/* `tail -f log | event 1 0`: lines are read and dropped; only the end
- * of input stops it. */
+/*
+ * `tail -f log | event 1 0`: lines are read and dropped; only the end of
+ * input stops it.  Types 0, 1 and 2: the three ways stdin is watched (a
+ * thread, ppoll() as types 3 and 4 too, an io_uring poll).
+ */
 START_TEST(app_reads_piped_input_until_its_end)
 {
-	static const char *const types[] = { "0", "1", "2", "3", "4" };
+	static const char *const types[] = { "0", "1", "2" };
 	char *argv[] = { (char *)hwt_app_path(), "0.02", NULL, NULL };
 	struct app_opts ao = { .in = IN_PIPE };
 	struct app a;
