@@ -133,8 +133,11 @@ $(S)/headers-cxx.o: tests/unit/headers.cc $(PUBLIC_HDRS) | $(S)
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude/uapi \
 		-Ilib -c -o $@ $<
 
+# What the device suite runs besides the app is built with it, for the
+# scripts that build only test_device (scripts/kernel-suite.sh).
 $(S)/test_device: $(DEVICE_SRC) $(DEVICE_HDRS) $(LIB_SRC) \
-		$(COMMON_LINUX_SRC) $(HDRS) | $(S)
+		$(COMMON_LINUX_SRC) $(HDRS) | $(S) $(S)/libfailsubmit.so \
+		$(EXAMPLES)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -Itests/device -o $@ \
 		$(DEVICE_SRC) $(LIB_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
 		$(LDLIBS)

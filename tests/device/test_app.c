@@ -992,22 +992,27 @@ END_TEST
 /* ---- 9. io_uring submissions that fail ---- */
 
 /*
- * build/san/libfailsubmit.so (tests/device/fail_submit.c), preloaded,
- * makes the app's io_uring_submit() calls fail as HWEVENT_FAIL_SUBMIT
- * says.  EAGAIN and EBUSY are the kernel's "later": the app must reap,
- * submit again, and print every event.
+ * libfailsubmit.so (tests/device/fail_submit.c), next to this test
+ * binary in build/san/ or $HWEVENT_FAILSUBMIT, preloaded, makes the app's
+ * io_uring_submit() calls fail as HWEVENT_FAIL_SUBMIT says.  EAGAIN and
+ * EBUSY are the kernel's "later": the app must reap, submit again, and
+ * print every event.
  */
 static const char *failsubmit_path(void)
 {
-	static char path[PATH_MAX];
+	static char path[PATH_MAX + 32];
 	const char *p = getenv("HWEVENT_FAILSUBMIT");
-	const char *app = hwt_app_path();
-	const char *slash = strrchr(app, '/');
+	char exe[PATH_MAX];
+	ssize_t n;
 
 	if (p && *p)
 		return p;
-	snprintf(path, sizeof(path), "%.*s/libfailsubmit.so",
-		 slash ? (int)(slash - app) : 1, slash ? app : ".");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	if (strrchr(exe, '/'))
+		*strrchr(exe, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/libfailsubmit.so", exe);
 	return path;
 }
 
