@@ -7,11 +7,15 @@
 #       callbacks run in a thread and spinlocks sleep, so this is where
 #       locking mistakes show first.
 #   scripts/kernel-suite.sh debug [PATTERN...]
-#       the debug kernel of vm/debug-kernel.sh (built on first use, ~5
-#       min, then cached): KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak,
+#   scripts/kernel-suite.sh debug-6.12 [PATTERN...]
+#       the debug kernel of vm/debug-kernel.sh, from Debian's
+#       linux-source-6.1 or -6.12 (built on first use, ~5 min each, then
+#       cached): KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak,
 #       DEBUG_OBJECTS; the suite adds its fault injection tests (every
 #       allocation of the driver failed in turn through fail-nth) and a
 #       kmemleak scan (HWEVENT_DEBUG_KERNEL=1, see tests/guest-suite.sh).
+#       On 6.12 io_uring cancels the driver's commands itself, so that
+#       path runs under KASAN and lockdep there.
 #
 #   scripts/kernel-suite.sh LINE [PATTERN...]
 #       a kernel line of scripts/kernel-lines.sh (6.1, 6.12, 6.12-rt, 7,
@@ -72,8 +76,11 @@ rt)
 	env_args=(HWEVENT_KVER="$kv")
 	timeout_s=${HWEVENT_VM_TIMEOUT:-900}
 	;;
-debug)
-	dk=$(vm/debug-kernel.sh) || bail "cannot build the debug kernel (vm/debug-kernel.sh)"
+debug | debug-6.12)
+	series=6.1
+	[ "$kind" = debug ] || series=${kind#debug-}
+	dk=$(vm/debug-kernel.sh "$series") ||
+		bail "cannot build the $series debug kernel (vm/debug-kernel.sh $series)"
 	kv=$(cat "$dk/release")
 	kdir=$dk/build
 	# A big log: the fault injection tests dump thousands of stacks.
@@ -82,7 +89,7 @@ debug)
 	timeout_s=${HWEVENT_VM_TIMEOUT:-2400}
 	;;
 *)
-	echo "usage: scripts/kernel-suite.sh rt|debug|LINE [PATTERN...]" >&2
+	echo "usage: scripts/kernel-suite.sh rt|debug|debug-6.12|LINE [PATTERN...]" >&2
 	exit 2
 	;;
 esac
