@@ -18,10 +18,15 @@
 #       path runs under KASAN and lockdep there.
 #
 #   scripts/kernel-suite.sh LINE [PATTERN...]
-#       a kernel line of scripts/kernel-lines.sh (6.1, 6.12, 6.12-rt, 7,
-#       7-rt): its headers installed (7.x: in the Debian 13 root of
-#       scripts/trixie-root.sh, where its module is built), its image
-#       installed or unpacked from its .debs.
+#       a kernel line of scripts/kernel-lines.sh (6.1, 6.1-rt, 6.12,
+#       6.12-rt, 7, 7-rt): its headers installed (7.x: in the Debian 13
+#       root of scripts/trixie-root.sh, where its module is built), its
+#       image installed or unpacked from its .debs.
+#
+#   scripts/kernel-suite.sh --full KIND [PATTERN...]
+#       the same boot runs tests/line-suite.sh instead: the device suite,
+#       accounted stress (HWEVENT_STRESS_SECONDS, default 120) and the udev
+#       rule, as run-tests.sh does for every line.
 #
 # (scripts/rt-suite.sh and scripts/debug-suite.sh are rt and debug.)  PATTERNs
 # select tests, as for tests/guest-suite.sh.  Steps:
@@ -42,8 +47,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
+guest=tests/guest-suite.sh
+if [ "${1-}" = --full ]; then
+	guest=tests/line-suite.sh
+	shift
+fi
 kind=${1-}
 shift || true
+# rt is the 6.1 line's PREEMPT_RT kernel (scripts/rt-suite.sh).
+[ "$kind" != rt ] || kind=6.1-rt
 bail() {
 	echo "Bail out! $kind-suite: $*"
 	exit 1
@@ -54,7 +66,7 @@ start=$(date +%s)
 scripts/install-deps.sh >&2 || bail "cannot install the packages (scripts/install-deps.sh)"
 vm_args=() env_args=() broot=""
 case $kind in
-6.1 | 6.12 | 6.12-rt | 7 | 7-rt)
+6.1 | 6.1-rt | 6.12 | 6.12-rt | 7 | 7-rt)
 	vars=$(scripts/kernel-lines.sh prepare "$kind") || bail "cannot prepare the $kind line"
 	kver="" kdir="" kroot=""
 	eval "$vars"
@@ -64,16 +76,6 @@ case $kind in
 	# 7.3.4 oopsed at boot (int3 in sched_clock_tick, text patching)
 	# under multi-threaded TCG; one TCG thread boots it.
 	case $kind in 7*) env_args+=(HWEVENT_TCG_THREAD=single) ;; esac
-	timeout_s=${HWEVENT_VM_TIMEOUT:-900}
-	;;
-rt)
-	scripts/install-deps.sh linux-image-rt-amd64 linux-headers-rt-amd64 >&2 ||
-		bail "cannot install the PREEMPT_RT kernel"
-	kv=$(scripts/kver.sh --rt) || bail "no PREEMPT_RT kernel installed"
-	grep -qs '^CONFIG_PREEMPT_RT=y' "/boot/config-$kv" ||
-		bail "$kv is not a PREEMPT_RT kernel (no CONFIG_PREEMPT_RT=y in /boot/config-$kv)"
-	kdir=/lib/modules/$kv/build
-	env_args=(HWEVENT_KVER="$kv")
 	timeout_s=${HWEVENT_VM_TIMEOUT:-900}
 	;;
 debug | debug-6.12)
@@ -94,10 +96,14 @@ debug | debug-6.12)
 	;;
 esac
 
+# The stress part and the udev part come on top of the device suite.
+[ "$guest" = tests/guest-suite.sh ] ||
+	timeout_s=$((timeout_s + ${HWEVENT_STRESS_SECONDS:-120} + 300))
+
 # The test programs are the same for every kernel: build/san's.  The stock
 # module is not needed here: build only userspace.
-make -j2 build/san/event build/san/test_device >&2 ||
-	bail "make build/san/event build/san/test_device failed"
+make -j2 build/san/event build/san/test_device build/san/hwstress >&2 ||
+	bail "make build/san/event build/san/test_device build/san/hwstress failed"
 dest=$PWD/build/$kind
 rm -f "$dest/event"
 scripts/module-copy.sh "$kdir" "$dest" ${broot:+"$broot"} || bail "building the module for $kv failed"
@@ -111,8 +117,8 @@ rm -f "$tap"
 # shellcheck disable=SC2016 # $1 is the guest's
 env "${env_args[@]}" HWEVENT_KO="$dest/hwevent.ko" HWEVENT_APP="$dest/event" \
 	vm/run-in-vm.sh --timeout "$timeout_s" --out "$out" "${vm_args[@]}" -- \
-	bash -c 'set -o pipefail; f=$1; shift; tests/guest-suite.sh "$@" 2>&1 | tee "$f"' \
-	_ "$tap" "$@" >&2
+	bash -c 'set -o pipefail; f=$1 g=$2; shift 2; "$g" "$@" 2>&1 | tee "$f"' \
+	_ "$tap" "$guest" "$@" >&2
 rc=$?
 echo "$kind-suite: $kv: build $((built - start)) s, VM $(($(date +%s) - built)) s," \
 	"exit $rc" >&2
