@@ -6,7 +6,7 @@
 #   2. lintian --pedantic reports nothing about them;
 #   3. they install on this machine (Debian 12) with apt, whose dkms
 #      postinst builds the module for every kernel with headers here;
-#   4. for each Debian 12 kernel line (6.1, 6.12, 6.12-rt: scripts/
+#   4. for each Debian 12 kernel line (6.1, 6.1-rt, 6.12, 6.12-rt: scripts/
 #      kernel-lines.sh), DKMS built and installed hwevent.ko for it, with
 #      that kernel's vermagic;
 #   5. the same in the Debian 13 root (scripts/trixie-root.sh) for the 7.x
@@ -39,7 +39,7 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-echo "1..9"
+echo "1..10"
 
 # 1. Build, from the files git knows (committed or not), in a scratch copy:
 # dpkg-buildpackage writes its packages next to the source folder.
@@ -115,7 +115,7 @@ else
 fi
 
 # 4. Each Debian 12 line.
-for l in 6.1 6.12 6.12-rt; do
+for l in 6.1 6.1-rt 6.12 6.12-rt; do
 	kver=""
 	vars=$(scripts/kernel-lines.sh prepare "$l" 2>>"$out/install.log") && eval "$vars"
 	if [ -z "$kver" ]; then
