@@ -108,6 +108,12 @@ static_assert(sizeof(struct hwevent_uring_cmd) == 16);
  *	because their consumer did not consume (see hwevent_reg_stall()).
  * @rearm_work: restarts the stalled EVENTFD registrations whose eventfd
  *	was read, from outside the eventfd's wake-up.
+ * @efd_watches: the eventfds the file's periodic EVENTFD registrations
+ *	signal, one &struct hwevent_efd_watch each, however many
+ *	registrations share it.
+ * @efd_lock: protects @efd_watches and &hwevent_efd_watch.users; taken
+ *	only in process context, where registrations are made and disposed
+ *	of.
  * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
@@ -173,6 +179,8 @@ struct hwevent_file {
 	u64 rate_hz;
 	struct list_head stalled;
 	struct work_struct rearm_work;
+	struct list_head efd_watches;
+	struct mutex efd_lock;		/* @efd_watches, watch users */
 	struct delayed_work reap_work;
 	struct list_head uring_waiters;
 	struct list_head parked;
@@ -183,6 +191,31 @@ struct hwevent_file {
 	struct mutex read_lock;		/* readers: peek, copy, skip */
 	wait_queue_head_t read_wq;
 	struct fasync_struct *fasync;
+};
+
+/**
+ * struct hwevent_efd_watch - how a file learns that an eventfd was read
+ * @node: in &hwevent_file.efd_watches.
+ * @ctx: the eventfd; the watch's own reference.
+ * @wait: on the eventfd's wait queue: every read of the eventfd wakes it
+ *	with EPOLLOUT.  One entry per file and eventfd, not per registration:
+ *	each signal of the eventfd walks its wait queue, so entries per
+ *	registration would make n registrations on one eventfd cost n^2.
+ * @wqh: the eventfd's wait queue.
+ * @reads: reads of the eventfd seen by @wait.
+ * @users: periodic EVENTFD registrations of the file on it, under
+ *	&hwevent_file.efd_lock; the last one to go frees the watch, after
+ *	taking @wait off the queue, which also waits for a running wake-up.
+ * @hf: the file.
+ */
+struct hwevent_efd_watch {
+	struct list_head node;
+	struct eventfd_ctx *ctx;
+	wait_queue_entry_t wait;
+	wait_queue_head_t *wqh;
+	atomic_t reads;
+	unsigned int users;
+	struct hwevent_file *hf;
 };
 
 /**
@@ -210,11 +243,9 @@ struct hwevent_file {
  *	consumes; its missed periods are counted when it restarts.
  * @stall_node: in &hwevent_file.stalled while stalled (QUEUE, EVENTFD).
  * @rate_hz: what it takes of its file's and the device's rate budgets.
- * @efd_wait: periodic EVENTFD: on the eventfd's wait queue, to learn when
- *	the eventfd is read.
- * @efd_wqh: the eventfd's wait queue.
- * @efd_reads: reads of the eventfd seen by @efd_wait.
- * @efd_reads_seen: @efd_reads just before the callback last signalled.
+ * @efd_watch: periodic EVENTFD: tells when the eventfd is read.
+ * @efd_reads_seen: &hwevent_efd_watch.reads just before the callback last
+ *	signalled.
  * @efd_signalled: the callback signalled the eventfd at least once.
  */
 struct hwevent_reg {
@@ -233,9 +264,7 @@ struct hwevent_reg {
 	bool stalled;
 	struct list_head stall_node;
 	u64 rate_hz;
-	wait_queue_entry_t efd_wait;
-	wait_queue_head_t *efd_wqh;
-	atomic_t efd_reads;
+	struct hwevent_efd_watch *efd_watch;
 	int efd_reads_seen;
 	bool efd_signalled;
 };
@@ -457,7 +486,7 @@ static void hwevent_rearm_work(struct work_struct *work)
 	xa_lock_bh(&hf->regs);
 	list_for_each_entry_safe(reg, tmp, &hf->stalled, stall_node)
 		if (reg->type == HWEVENT_TYPE_EVENTFD &&
-		    atomic_read(&reg->efd_reads) != reg->efd_reads_seen)
+		    atomic_read(&reg->efd_watch->reads) != reg->efd_reads_seen)
 			__hwevent_reg_rearm(hf, reg);
 	xa_unlock_bh(&hf->regs);
 }
@@ -488,6 +517,8 @@ static int hwevent_open(struct inode *inode, struct file *file)
 	atomic_set(&hf->nr_waits, 0);
 	INIT_LIST_HEAD(&hf->stalled);
 	INIT_WORK(&hf->rearm_work, hwevent_rearm_work);
+	INIT_LIST_HEAD(&hf->efd_watches);
+	mutex_init(&hf->efd_lock);
 	INIT_DELAYED_WORK(&hf->reap_work, hwevent_reap_work);
 	INIT_LIST_HEAD(&hf->uring_waiters);
 	INIT_LIST_HEAD(&hf->parked);
@@ -636,47 +667,106 @@ static void hwevent_unreserve(struct hwevent_file *hf, u64 rate_hz)
 }
 
 /*
- * A periodic eventfd registration's entry on the eventfd's wait queue: a
- * read of the eventfd wakes it with EPOLLOUT, which tells a stalled
- * registration that its consumer consumes again.  Any context, under the
- * eventfd's own lock: only atomics here, the restart is @rearm_work's.
+ * A file's entry on an eventfd's wait queue: a read of the eventfd wakes it
+ * with EPOLLOUT, which tells the stalled registrations on that eventfd
+ * that their consumer consumes again.  Any context, under the eventfd's
+ * own lock: only atomics here, the restart is @rearm_work's.  A stall
+ * decided while this runs is followed by the signal of its own firing, so
+ * the consumer's next read comes here again and finds it.
  */
 static int hwevent_efd_wake(wait_queue_entry_t *wait, unsigned int mode,
 			    int sync, void *key)
 {
-	struct hwevent_reg *reg = container_of(wait, struct hwevent_reg,
-					       efd_wait);
+	struct hwevent_efd_watch *watch =
+		container_of(wait, struct hwevent_efd_watch, wait);
+	struct hwevent_file *hf = watch->hf;
 
 	if (key_to_poll(key) & EPOLLOUT) {
-		atomic_inc(&reg->efd_reads);
-		if (READ_ONCE(reg->stalled))
-			queue_work(system_wq, &reg->hf->rearm_work);
+		atomic_inc(&watch->reads);
+		if (!list_empty_careful(&hf->stalled))
+			queue_work(system_wq, &hf->rearm_work);
 	}
 	return 0;
 }
 
 struct hwevent_efd_table {
 	poll_table pt;
-	struct hwevent_reg *reg;
+	struct hwevent_efd_watch *watch;
 };
 
 static void hwevent_efd_queue(struct file *file, wait_queue_head_t *wqh,
 			      poll_table *pt)
 {
-	struct hwevent_reg *reg = container_of(pt, struct hwevent_efd_table,
-					       pt)->reg;
+	struct hwevent_efd_watch *watch =
+		container_of(pt, struct hwevent_efd_table, pt)->watch;
 
-	reg->efd_wqh = wqh;
-	add_wait_queue(wqh, &reg->efd_wait);
+	watch->wqh = wqh;
+	add_wait_queue(wqh, &watch->wait);
+}
+
+/*
+ * The file's watch of the eventfd @ctx, open as @file, made if it has none
+ * yet; process context.  NULL when it cannot be made.
+ */
+static struct hwevent_efd_watch *
+hwevent_efd_watch_get(struct hwevent_file *hf, struct file *file,
+		      struct eventfd_ctx *ctx)
+{
+	struct hwevent_efd_table table;
+	struct hwevent_efd_watch *watch;
+
+	mutex_lock(&hf->efd_lock);
+	list_for_each_entry(watch, &hf->efd_watches, node) {
+		if (watch->ctx == ctx) {
+			watch->users++;
+			goto out;
+		}
+	}
+	watch = kzalloc(sizeof(*watch), GFP_KERNEL_ACCOUNT);
+	if (!watch)
+		goto out;
+	/* Its own reference: it may outlive the registration that made it. */
+	watch->ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(watch->ctx)) {
+		kfree(watch);
+		watch = NULL;
+		goto out;
+	}
+	watch->hf = hf;
+	watch->users = 1;
+	init_waitqueue_func_entry(&watch->wait, hwevent_efd_wake);
+	table.watch = watch;
+	init_poll_funcptr(&table.pt, hwevent_efd_queue);
+	vfs_poll(file, &table.pt);
+	list_add(&watch->node, &hf->efd_watches);
+out:
+	mutex_unlock(&hf->efd_lock);
+	return watch;
+}
+
+static void hwevent_efd_watch_put(struct hwevent_file *hf,
+				  struct hwevent_efd_watch *watch)
+{
+	mutex_lock(&hf->efd_lock);
+	if (--watch->users) {
+		mutex_unlock(&hf->efd_lock);
+		return;
+	}
+	list_del(&watch->node);
+	mutex_unlock(&hf->efd_lock);
+	/* Waits for a wake-up running under the queue's lock. */
+	if (watch->wqh)
+		remove_wait_queue(watch->wqh, &watch->wait);
+	eventfd_ctx_put(watch->ctx);
+	kfree(watch);
 }
 
 /*
  * Take a reference to the caller's eventfd @fd, in its own context and
- * descriptor table; a periodic registration also joins its wait queue.
+ * descriptor table; a periodic registration also watches its reads.
  */
 static int hwevent_efd_get(struct hwevent_reg *reg, int fd)
 {
-	struct hwevent_efd_table table = { .reg = reg };
 	struct file *file;
 
 	if (!reg->period_ns) {
@@ -691,10 +781,13 @@ static int hwevent_efd_get(struct hwevent_reg *reg, int fd)
 		fput(file);
 		return PTR_ERR(reg->efd);
 	}
-	init_waitqueue_func_entry(&reg->efd_wait, hwevent_efd_wake);
-	init_poll_funcptr(&table.pt, hwevent_efd_queue);
-	vfs_poll(file, &table.pt);
+	reg->efd_watch = hwevent_efd_watch_get(reg->hf, file, reg->efd);
 	fput(file);
+	if (!reg->efd_watch) {
+		eventfd_ctx_put(reg->efd);
+		reg->efd = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -731,9 +824,8 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 
 static void hwevent_reg_destroy(struct hwevent_reg *reg)
 {
-	/* No wake-up runs on it once it is off the wait queue. */
-	if (reg->efd_wqh)
-		remove_wait_queue(reg->efd_wqh, &reg->efd_wait);
+	if (reg->efd_watch)
+		hwevent_efd_watch_put(reg->hf, reg->efd_watch);
 	if (reg->efd)
 		eventfd_ctx_put(reg->efd);
 	kmem_cache_free(hwevent_reg_cache, reg);
@@ -1342,10 +1434,11 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 		stall = !hwevent_queue_put(hf, &msg) && !last;
 		break;
 	case HWEVENT_TYPE_EVENTFD:
+		if (last)
+			break;
 		/* Sampled before this signal: a read after it counts. */
-		efd_reads = atomic_read(&reg->efd_reads);
-		stall = !last && reg->efd_signalled &&
-			efd_reads == reg->efd_reads_seen;
+		efd_reads = atomic_read(&reg->efd_watch->reads);
+		stall = reg->efd_signalled && efd_reads == reg->efd_reads_seen;
 		reg->efd_reads_seen = efd_reads;
 		reg->efd_signalled = true;
 		break;
@@ -1860,8 +1953,10 @@ static int hwevent_release(struct inode *inode, struct file *file)
 		hwevent_waiter_free(w);
 	WARN_ON_ONCE(hf->nr_pending);
 	WARN_ON_ONCE(atomic_read(&hf->nr_waits));
+	WARN_ON_ONCE(!list_empty(&hf->efd_watches));
 	xa_destroy(&hf->regs);
 	kvfree(hf->queue_buf);
+	mutex_destroy(&hf->efd_lock);
 	mutex_destroy(&hf->read_lock);
 	kfree(hf);
 	return 0;
