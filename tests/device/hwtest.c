@@ -391,6 +391,67 @@ void hwt_sleep_ms(unsigned int ms)
 		;
 }
 
+/* Whether /proc/self/task/@tid says it sleeps in system call @sysno. */
+static bool thread_blocked_in(pid_t tid, long sysno)
+{
+	char path[64], buf[256], *p;
+	long nr;
+	FILE *f;
+	bool in_call;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "re");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	/* "NR arg1 ... sp pc" inside a call, "running" when running. */
+	in_call = fscanf(f, "%ld", &nr) == 1 && nr == sysno;
+	fclose(f);
+	if (!in_call)
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "re");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* "tid (comm) S ...": the state follows the last ')'. */
+	p = p ? strrchr(buf, ')') : NULL;
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+void hwt_wait_blocked(pid_t tid, long sysno, int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	while (!thread_blocked_in(tid, sysno)) {
+		ck_assert_msg(hwevent_now_ns() < deadline, "thread %d did not "
+			      "block in system call %ld within %d ms", (int)tid,
+			      sysno, timeout_ms);
+		hwt_sleep_ms(1);
+	}
+}
+
+static void *kicker_fn(void *arg)
+{
+	struct hwt_kicker *k = arg;
+
+	hwt_wait_blocked(k->tid, k->sysno, 60000);
+	pthread_kill(k->target, k->sig);
+	return NULL;
+}
+
+void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno)
+{
+	k->target = pthread_self();
+	k->tid = gettid();
+	k->sysno = sysno;
+	k->sig = sig;
+	ck_assert_int_eq(pthread_create(&k->thread, NULL, kicker_fn, k), 0);
+}
+
+void hwt_kick_join(struct hwt_kicker *k)
+{
+	pthread_join(k->thread, NULL);
+}
+
 void hwt_spin_ns(uint64_t ns)
 {
 	uint64_t end = hwevent_now_ns() + ns;

@@ -18,6 +18,7 @@
 #define HWTEST_H
 
 #include <check.h>
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -250,6 +251,28 @@ bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 void hwt_sleep_ms(unsigned int ms);
 /* Busy-wait @ns nanoseconds (for sub-scheduler-tick delays). */
 void hwt_spin_ns(uint64_t ns);
+
+/*
+ * Wait up to @timeout_ms until thread @tid of this process sleeps
+ * (interruptibly) in the system call @sysno, e.g. SYS_ioctl: the moment a
+ * test may signal or cancel what it waits for, known rather than guessed
+ * with a sleep.  Asserts that it happens.
+ */
+void hwt_wait_blocked(pid_t tid, long sysno, int timeout_ms);
+
+/*
+ * A thread that sends @sig to the thread that started it, once that thread
+ * sleeps in system call @sysno: a signal that comes during the wait by
+ * construction, however slow the machine.  hwt_kick_join() waits for it.
+ */
+struct hwt_kicker {
+	pthread_t target, thread;
+	pid_t tid;
+	long sysno;
+	int sig;
+};
+void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno);
+void hwt_kick_join(struct hwt_kicker *k);
 
 /*
  * Run @argv[0] with @argv, its stdout captured into @out and its stderr

@@ -476,6 +476,20 @@ static void check_efd(struct fault_ctx *c)
 	ck_assert_uint_eq(hwt_efd_collect(c->efd, 1, SOON_MS), 1);
 }
 
+/* Periodic: the file also watches the eventfd's reads. */
+static int run_register_efd_periodic(struct fault_ctx *c)
+{
+	hwt_reg_arg(&c->reg, HWEVENT_TYPE_EVENTFD, NS_PER_MS, NS_PER_MS,
+		    OK_COOKIE, c->efd);
+	return hwt_register(c->fd, &c->reg);
+}
+
+/* It goes on firing while the eventfd is read. */
+static void check_efd_periodic(struct fault_ctx *c)
+{
+	ck_assert_uint_ge(hwt_efd_collect(c->efd, 3, SOON_MS), 3);
+}
+
 static int run_register_queue(struct fault_ctx *c)
 {
 	hwt_reg_arg(&c->reg, HWEVENT_TYPE_QUEUE, NS_PER_MS, 0, OK_COOKIE, 0);
@@ -589,6 +603,23 @@ START_TEST(fault_register_eventfd)
 		.teardown = teardown_all, .registers = true,
 	};
 	static const char *const sites[] = { SITE_REG, NULL };
+	fault_test(&op, sites);
+	hwt_assert_rest();
+}
+END_TEST
+
+START_TEST(fault_register_eventfd_periodic)
+{
+	static const struct fault_op op = {
+		.name = "REGISTER periodic eventfd", .setup = setup_open_efd,
+		.run = run_register_efd_periodic,
+		.check_ok = check_efd_periodic,
+		.teardown = teardown_all, .registers = true,
+	};
+	/* The registration, and the file's watch of the eventfd. */
+	static const char *const sites[] = {
+		SITE_REG, "hwevent_register<-kmalloc", NULL
+	};
 	fault_test(&op, sites);
 	hwt_assert_rest();
 }
@@ -736,6 +767,7 @@ END_TEST
 static const struct hwt_case cases[] = {
 	HWT_CASE(fault_open, HWT_LOADED, 300),
 	HWT_CASE(fault_register_eventfd, HWT_LOADED, 300),
+	HWT_CASE(fault_register_eventfd_periodic, HWT_LOADED, 300),
 	HWT_CASE(fault_register_queue, HWT_LOADED, 300),
 	HWT_CASE(fault_register_request, HWT_LOADED, 300),
 	HWT_CASE(fault_register_xa_node, HWT_LOADED, 120),
