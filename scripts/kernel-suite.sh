@@ -43,7 +43,7 @@
 # line when no test ran or the VM failed; the VM's console goes live to
 # stderr.  Exit status 0 only if every test passed.
 # Env: HWEVENT_VM_TIMEOUT (seconds; default 900, debug 2400),
-# CK_TIMEOUT_MULTIPLIER.
+# CK_TIMEOUT_MULTIPLIER (default 2, debug 4).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -94,6 +94,13 @@ debug | debug-6.12)
 	echo "usage: scripts/kernel-suite.sh rt|debug|debug-6.12|LINE [PATTERN...]" >&2
 	exit 2
 	;;
+esac
+
+# Each test's own timeout, scaled: run-tests.sh runs two VMs at once, and
+# the debug kernels run everything several times slower.
+case $kind in
+debug*) export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-4} ;;
+*) export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-2} ;;
 esac
 
 # The stress part and the udev part come on top of the device suite.
