@@ -228,12 +228,14 @@ void hwt_assert_msg_clean_at(const char *file, int line,
 /*
  * Job control must be invisible to a blocked call: fork a child that runs
  * @fn(@arg) and exits with what it returns (0 for success); when
- * @want_pending registrations are pending, plus a moment for the child to
- * block, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns the
- * child's exit status (asserts it exited normally).
+ * @want_pending registrations are pending and the child sleeps in system
+ * call @sysno, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns
+ * the child's exit status (asserts it exited normally).  Should the
+ * child's event come before the stop, which is right but tests nothing,
+ * it tries again, up to 5 times: *@tries says how many children ran.
  */
 int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
-			unsigned int stop_ms);
+			long sysno, unsigned int stop_ms, unsigned int *tries);
 
 /* ---- io_uring ---- */
 
@@ -253,8 +255,8 @@ void hwt_sleep_ms(unsigned int ms);
 void hwt_spin_ns(uint64_t ns);
 
 /*
- * Wait up to @timeout_ms until thread @tid of this process sleeps
- * (interruptibly) in the system call @sysno, e.g. SYS_ioctl: the moment a
+ * Wait up to @timeout_ms until thread @tid (of this process, or a child)
+ * sleeps (interruptibly) in the system call @sysno, e.g. SYS_ioctl: the moment a
  * test may signal or cancel what it waits for, known rather than guessed
  * with a sleep.  Asserts that it happens.
  */

@@ -555,7 +555,9 @@ static int stopped_wait(void *arg)
 /* A WAIT blocked across SIGSTOP and SIGCONT goes on and returns. */
 START_TEST(periodic_wait_survives_sigstop_sigcont)
 {
-	int st = hwt_stop_cont_child(stopped_wait, NULL, 1, 100);
+	unsigned int tries;
+	int st = hwt_stop_cont_child(stopped_wait, NULL, 1, SYS_ioctl, 100,
+				     &tries);
 
 	ck_assert_msg(st == 0, "the stopped and continued WAIT failed: %s",
 		      st > 100 ? strerror(st - 100) : "setup");

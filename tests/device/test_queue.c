@@ -288,7 +288,9 @@ static int stopped_read(void *arg)
 /* A blocking read goes on across SIGSTOP and SIGCONT. */
 START_TEST(queue_read_survives_sigstop_sigcont)
 {
-	int st = hwt_stop_cont_child(stopped_read, NULL, 1, 100);
+	unsigned int tries;
+	int st = hwt_stop_cont_child(stopped_read, NULL, 1, SYS_read, 100,
+				     &tries);
 
 	ck_assert_msg(st == 0, "the stopped and continued read failed: %s",
 		      st > 100 ? strerror(st - 100) : "setup");
