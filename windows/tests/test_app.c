@@ -134,11 +134,18 @@ void t_app_already(const char *name)
 	verdict(name);
 }
 
+/*
+ * Four in flight: the first four are all issued at the start, so they
+ * fire within a few ms of each other; one at a time, 300 ms apart.
+ */
 void t_app_overlapped(const char *name)
 {
+	double fired[9] = { 0 }, lo = 1e18, hi = 0;
+	unsigned long long s, us, seq;
+	unsigned int i, cookie;
+	const char *p;
 	char want[32];
-	unsigned int i;
-	int code = run(app(), L"--overlapped 4 --count 8 0.1 0", out,
+	int code = run(app(), L"--overlapped 4 --count 8 0.3 0", out,
 		       sizeof(out), APP_TIMEOUT_MS);
 
 	CHECK(code == 0, "exit status %d", code);
@@ -147,6 +154,17 @@ void t_app_overlapped(const char *name)
 		snprintf(want, sizeof(want), "type 0 cookie %u seq", i);
 		CHECK(strstr(out, want), "no event with cookie %u", i);
 	}
+	for (p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (sscanf(p, "event %*u: type 0 cookie %u seq %llu fired %llu.%llu",
+			   &cookie, &seq, &s, &us) == 4 && cookie <= 8)
+			fired[cookie] = (double)s + (double)us / 1e6;
+	}
+	for (i = 1; i <= 4; i++) {
+		lo = fired[i] < lo ? fired[i] : lo;
+		hi = fired[i] > hi ? fired[i] : hi;
+	}
+	diag("the first 4 fired within %.3f s", hi - lo);
+	CHECK(hi - lo < 0.25, "the first 4 fired %.3f s apart", hi - lo);
 	verdict(name);
 }
 
