@@ -77,7 +77,10 @@
  *                             CancelSynchronousIo, its thread or process
  *                             ended, or its handle was closed
  *   STATUS_DELETE_PENDING     (ERROR_ACCESS_DENIED) the handle is being
- *                             cleaned up (IRP_MJ_CLEANUP has begun)
+ *                             cleaned up (IRP_MJ_CLEANUP has begun), or the
+ *                             driver is being unloaded (under Wine, which
+ *                             unloads with handles open; opening the device
+ *                             then fails the same way)
  */
 #define IOCTL_HWEVENT_REGISTER \
 	CTL_CODE(FILE_DEVICE_HWEVENT, 0x800, METHOD_BUFFERED, \

@@ -67,9 +67,11 @@
  *   orphan, on hw_device.orphans; the cancel routine frees it.
  *
  *   hw_device.records counts the records allocated; DriverUnload waits for
- *   it to reach 0 (hw_device.idle), then calls KeFlushQueuedDpcs so that
- *   no DPC still runs the driver's code (Wine's is a no-op; there, every
- *   record went through KeCancelTimer, which waited).
+ *   the last handle to close (hw_device.no_files: Wine unloads with
+ *   handles open) and for the count to reach 0 (hw_device.idle), then calls
+ *   KeFlushQueuedDpcs so that no DPC still runs the driver's code (Wine's
+ *   is a no-op; there, every record went through KeCancelTimer, which
+ *   waited).
  */
 #include <ntddk.h>
 
@@ -92,8 +94,10 @@ struct hw_device {
 	LIST_ENTRY orphans;		/* struct hw_rec.link */
 	UINT64 seq;			/* last HWEVENT_MESSAGE.Sequence */
 	UINT64 fired, cancelled, cleanups, closes, closes_with_work;
+	BOOLEAN unloading;		/* no new handles or registrations */
 	LONG records;			/* records allocated */
 	KEVENT idle;			/* set while records == 0 */
+	KEVENT no_files;		/* set while files is empty */
 	LARGE_INTEGER qpc_freq;
 };
 
@@ -195,12 +199,10 @@ static void hw_dispose_list(PLIST_ENTRY list)
 }
 
 /*
- * Move @file's finished records to @out.  With @closing, all of them: a
- * record whose IRP's cancel routine has still to run becomes an orphan.
+ * Move @file's finished records (no longer ARMED, IRP gone) to @out.
  * Caller holds the lock.
  */
-static void hw_file_take_done(struct hw_device *dev, struct hw_file *file,
-			      PLIST_ENTRY out, BOOLEAN closing)
+static void hw_file_take_done(struct hw_file *file, PLIST_ENTRY out)
 {
 	PLIST_ENTRY e, next;
 	struct hw_rec *rec;
@@ -208,17 +210,11 @@ static void hw_file_take_done(struct hw_device *dev, struct hw_file *file,
 	for (e = file->recs.Flink; e != &file->recs; e = next) {
 		next = e->Flink;
 		rec = CONTAINING_RECORD(e, struct hw_rec, link);
-		if (rec->state == HW_ARMED && !closing)
-			continue;
-		if (rec->irp && !closing)
+		if (rec->state == HW_ARMED || rec->irp)
 			continue;
 		RemoveEntryList(e);
 		rec->file = NULL;
-		if (rec->irp) {
-			InsertTailList(&dev->orphans, e);
-		} else {
-			InsertTailList(out, e);
-		}
+		InsertTailList(out, e);
 	}
 }
 
@@ -230,29 +226,28 @@ static void hw_file_reap(struct hw_device *dev, struct hw_file *file)
 
 	InitializeListHead(&done);
 	KeAcquireSpinLock(&dev->lock, &irql);
-	hw_file_take_done(dev, file, &done, FALSE);
+	hw_file_take_done(file, &done);
 	KeReleaseSpinLock(&dev->lock, irql);
 	hw_dispose_list(&done);
 }
 
 /*
- * Cancel every registration of @file that has not fired, and complete the
- * IRPs this takes over with STATUS_CANCELLED.  Returns how many were
- * still pending.  No lock held.
+ * Cancel every registration of @file that has not fired, and take every
+ * record off the file: the IRPs this takes over go to @irps, the records
+ * to @done; a record whose IRP's cancel routine is still to run becomes
+ * an orphan, which that routine frees.  Afterwards no record points to
+ * @file.  Returns how many registrations were still pending.  Caller
+ * holds the lock, and then calls hw_finish(@irps, @done) without it.
  */
-static ULONG hw_file_cancel_all(struct hw_device *dev, struct hw_file *file)
+static ULONG hw_file_detach(struct hw_device *dev, struct hw_file *file,
+			    PLIST_ENTRY irps, PLIST_ENTRY done)
 {
-	LIST_ENTRY irps;
-	PLIST_ENTRY e;
 	struct hw_rec *rec;
 	ULONG n = 0;
-	KIRQL irql;
-	PIRP irp;
 
-	InitializeListHead(&irps);
-	KeAcquireSpinLock(&dev->lock, &irql);
-	for (e = file->recs.Flink; e != &file->recs; e = e->Flink) {
-		rec = CONTAINING_RECORD(e, struct hw_rec, link);
+	while (!IsListEmpty(&file->recs)) {
+		rec = CONTAINING_RECORD(RemoveHeadList(&file->recs),
+					struct hw_rec, link);
 		if (rec->state == HW_ARMED) {
 			rec->state = HW_CANCELLED;
 			file->armed--;
@@ -261,18 +256,26 @@ static ULONG hw_file_cancel_all(struct hw_device *dev, struct hw_file *file)
 		}
 		/* Else the cancel routine owns the IRP: it is about to run. */
 		if (rec->irp && IoSetCancelRoutine(rec->irp, NULL)) {
-			InsertTailList(&irps, &rec->irp->Tail.Overlay.ListEntry);
+			InsertTailList(irps, &rec->irp->Tail.Overlay.ListEntry);
 			rec->irp = NULL;
 		}
+		rec->file = NULL;
+		InsertTailList(rec->irp ? &dev->orphans : done, &rec->link);
 	}
-	KeReleaseSpinLock(&dev->lock, irql);
+	return n;
+}
 
-	while (!IsListEmpty(&irps)) {
-		irp = CONTAINING_RECORD(RemoveHeadList(&irps), IRP,
+/* Complete the IRPs on @irps as cancelled, and dispose of @done. */
+static void hw_finish(PLIST_ENTRY irps, PLIST_ENTRY done)
+{
+	PIRP irp;
+
+	while (!IsListEmpty(irps)) {
+		irp = CONTAINING_RECORD(RemoveHeadList(irps), IRP,
 					Tail.Overlay.ListEntry);
 		hw_complete(irp, STATUS_CANCELLED, 0);
 	}
-	return n;
+	hw_dispose_list(done);
 }
 
 /*
@@ -410,6 +413,10 @@ static NTSTATUS hw_register(struct hw_device *dev, struct hw_file *file,
 
 	/* The limit first: a caller over it allocates nothing. */
 	KeAcquireSpinLock(&dev->lock, &irql);
+	if (dev->unloading) {
+		KeReleaseSpinLock(&dev->lock, irql);
+		return STATUS_DELETE_PENDING;
+	}
 	if (file->armed >= HWEVENT_MAX_PENDING) {
 		KeReleaseSpinLock(&dev->lock, irql);
 		return STATUS_QUOTA_EXCEEDED;
@@ -438,7 +445,7 @@ static NTSTATUS hw_register(struct hw_device *dev, struct hw_file *file,
 	rec = hw_alloc_quota(sizeof(*rec));
 	if (!rec) {
 		status = STATUS_INSUFFICIENT_RESOURCES;
-		goto deref;
+		goto unreserve;
 	}
 	rec->dev = dev;
 	rec->file = file;
@@ -451,6 +458,14 @@ static NTSTATUS hw_register(struct hw_device *dev, struct hw_file *file,
 	due.QuadPart = -(LONGLONG)reg->DueTime;
 
 	KeAcquireSpinLock(&dev->lock, &irql);
+	/* Unload began meanwhile (Wine: with this handle open). */
+	if (dev->unloading) {
+		file->armed--;
+		KeReleaseSpinLock(&dev->lock, irql);
+		ExFreePoolWithTag(rec, HW_TAG);
+		status = STATUS_DELETE_PENDING;
+		goto deref;
+	}
 	if (dev->records++ == 0)
 		KeClearEvent(&dev->idle);
 	if (reg->Type == HWEVENT_TYPE_IRP) {
@@ -476,13 +491,13 @@ static NTSTATUS hw_register(struct hw_device *dev, struct hw_file *file,
 	KeReleaseSpinLock(&dev->lock, irql);
 	return reg->Type == HWEVENT_TYPE_IRP ? STATUS_PENDING : STATUS_SUCCESS;
 
-deref:
-	if (event)
-		ObDereferenceObject(event);
 unreserve:
 	KeAcquireSpinLock(&dev->lock, &irql);
 	file->armed--;
 	KeReleaseSpinLock(&dev->lock, irql);
+deref:
+	if (event)
+		ObDereferenceObject(event);
 	return status;
 }
 
@@ -561,11 +576,18 @@ static NTSTATUS hw_create(PDEVICE_OBJECT devobj, PIRP irp)
 		return hw_complete(irp, STATUS_INSUFFICIENT_RESOURCES, 0);
 	InitializeListHead(&file->recs);
 	IoInitializeRemoveLock(&file->rundown, HW_TAG, 0, 0);
-	sp->FileObject->FsContext = file;
 
 	KeAcquireSpinLock(&dev->lock, &irql);
+	if (dev->unloading) {
+		KeReleaseSpinLock(&dev->lock, irql);
+		ExFreePoolWithTag(file, HW_TAG);
+		return hw_complete(irp, STATUS_DELETE_PENDING, 0);
+	}
+	if (IsListEmpty(&dev->files))
+		KeClearEvent(&dev->no_files);
 	InsertTailList(&dev->files, &file->link);
 	KeReleaseSpinLock(&dev->lock, irql);
+	sp->FileObject->FsContext = file;
 	return hw_complete(irp, STATUS_SUCCESS, 0);
 }
 
@@ -590,15 +612,17 @@ static NTSTATUS hw_cleanup(PDEVICE_OBJECT devobj, PIRP irp)
 	struct hw_device *dev = devobj->DeviceExtension;
 	PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(irp);
 	struct hw_file *file = sp->FileObject->FsContext;
+	LIST_ENTRY irps, done;
 	KIRQL irql;
 
+	hw_file_run_down(file, irp);
+	InitializeListHead(&irps);
+	InitializeListHead(&done);
 	KeAcquireSpinLock(&dev->lock, &irql);
 	dev->cleanups++;
+	hw_file_detach(dev, file, &irps, &done);
 	KeReleaseSpinLock(&dev->lock, irql);
-
-	hw_file_run_down(file, irp);
-	hw_file_cancel_all(dev, file);
-	hw_file_reap(dev, file);
+	hw_finish(&irps, &done);
 	return hw_complete(irp, STATUS_SUCCESS, 0);
 }
 
@@ -614,42 +638,60 @@ static NTSTATUS hw_close(PDEVICE_OBJECT devobj, PIRP irp)
 	struct hw_device *dev = devobj->DeviceExtension;
 	PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(irp);
 	struct hw_file *file = sp->FileObject->FsContext;
-	LIST_ENTRY done;
-	ULONG pending;
+	LIST_ENTRY irps, done;
 	KIRQL irql;
 
 	hw_file_run_down(file, irp);
-	pending = hw_file_cancel_all(dev, file);
-
+	InitializeListHead(&irps);
 	InitializeListHead(&done);
 	KeAcquireSpinLock(&dev->lock, &irql);
 	dev->closes++;
-	if (pending)
+	if (hw_file_detach(dev, file, &irps, &done))
 		dev->closes_with_work++;
-	hw_file_take_done(dev, file, &done, TRUE);
 	RemoveEntryList(&file->link);
+	if (IsListEmpty(&dev->files))
+		KeSetEvent(&dev->no_files, IO_NO_INCREMENT, FALSE);
 	KeReleaseSpinLock(&dev->lock, irql);
 
 	sp->FileObject->FsContext = NULL;
 	ExFreePoolWithTag(file, HW_TAG);
-	hw_dispose_list(&done);
+	hw_finish(&irps, &done);
 	return hw_complete(irp, STATUS_SUCCESS, 0);
 }
 
 /*
  * Windows unloads a driver only once no file object of its device is
- * left, so there is nothing to cancel: wait for the records handed to a
- * DPC or a cancel routine, then for the DPCs themselves.
+ * left.  Wine 8.0 calls this with handles still open, and may still
+ * dispatch requests on them that a client sent before the stop: so their
+ * work is cancelled, new handles and registrations are refused
+ * (STATUS_DELETE_PENDING), and the device is deleted only once the last
+ * handle closed.  Then wait for the records handed to a DPC or a cancel
+ * routine, and for the DPCs themselves.
  */
 static void hw_unload(PDRIVER_OBJECT drv)
 {
 	PDEVICE_OBJECT devobj = drv->DeviceObject;
 	struct hw_device *dev = devobj->DeviceExtension;
 	UNICODE_STRING link;
+	LIST_ENTRY irps, done;
+	PLIST_ENTRY e;
+	KIRQL irql;
 
 	RtlInitUnicodeString(&link, HWEVENT_DOS_DEVICE_NAME);
 	IoDeleteSymbolicLink(&link);
 
+	InitializeListHead(&irps);
+	InitializeListHead(&done);
+	KeAcquireSpinLock(&dev->lock, &irql);
+	dev->unloading = TRUE;
+	for (e = dev->files.Flink; e != &dev->files; e = e->Flink)
+		hw_file_detach(dev, CONTAINING_RECORD(e, struct hw_file, link),
+			       &irps, &done);
+	KeReleaseSpinLock(&dev->lock, irql);
+	hw_finish(&irps, &done);
+
+	KeWaitForSingleObject(&dev->no_files, Executive, KernelMode, FALSE,
+			      NULL);
 	KeWaitForSingleObject(&dev->idle, Executive, KernelMode, FALSE, NULL);
 	KeFlushQueuedDpcs();
 	hw_dbg("unloaded: %I64u fired, %I64u cancelled\n", dev->fired,
@@ -679,6 +721,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT drv, PUNICODE_STRING reg_path)
 	InitializeListHead(&dev->files);
 	InitializeListHead(&dev->orphans);
 	KeInitializeEvent(&dev->idle, NotificationEvent, TRUE);
+	KeInitializeEvent(&dev->no_files, NotificationEvent, TRUE);
 	KeQueryPerformanceCounter(&dev->qpc_freq);
 
 	RtlInitUnicodeString(&link, HWEVENT_DOS_DEVICE_NAME);
