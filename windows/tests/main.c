@@ -6,9 +6,13 @@
  * unloads the driver itself; no hwevent service may exist when it starts.
  *
  *   hwtest.exe                 run the suite
+ *   hwtest.exe --only ID...    run the tests named (t_scm_load ...), in
+ *                              the suite's order, for debugging
  *   hwtest.exe --child N kill  (for t_kill, t_exit) leave N requests
  *   hwtest.exe --child N exit  pending, say "ready", then wait to be
- *                              killed, or exit
+ *   hwtest.exe --child N wait  killed, exit, or wait for them and say how
+ *                              many were aborted and how many refused
+ *                              (for trying a stop by hand: docs/windows.md)
  *
  * Tests that cannot run under Wine say so: "# SKIP not runnable under
  * Wine: <why>", decided from what the driver answered, never assumed.
@@ -24,8 +28,9 @@
 static const struct {
 	void (*fn)(const char *name);
 	const char *name;
+	const wchar_t *id;
 } tests[] = {
-#define HWTEST_ENTRY(fn, desc) { fn, desc },
+#define HWTEST_ENTRY(fn, desc) { fn, desc, L ## #fn },
 	HWTEST_LIST(HWTEST_ENTRY)
 };
 
@@ -35,7 +40,7 @@ static int child(unsigned int n, const wchar_t *how)
 	OVERLAPPED ov[HWEVENT_MAX_PENDING];
 	HWEVENT_MESSAGE msg[HWEVENT_MAX_PENDING];
 	HANDLE dev = dev_open(TRUE);
-	unsigned int i;
+	unsigned int i, aborted, denied;
 	DWORD err;
 
 	if (!dev || n > HWEVENT_MAX_PENDING)
@@ -54,7 +59,21 @@ static int child(unsigned int n, const wchar_t *how)
 	fflush(stdout);
 	if (!wcscmp(how, L"exit"))
 		ExitProcess(0);
-	Sleep(INFINITE);
+	if (wcscmp(how, L"wait"))
+		Sleep(INFINITE);
+	/* A request that reached the driver after the stop is refused. */
+	for (i = 0, aborted = 0, denied = 0; i < n; i++) {
+		err = ov_wait(dev, &ov[i], 60000);
+		if (err == ERROR_OPERATION_ABORTED)
+			aborted++;
+		else if (err == ERROR_ACCESS_DENIED)
+			denied++;
+		else
+			fprintf(stderr, "hwtest child: request %u: error %lu\n",
+				i, err);
+	}
+	printf("ended %u %u\n", aborted, denied);
+	fflush(stdout);
 	return 0;
 }
 
@@ -67,6 +86,14 @@ int wmain(int argc, wchar_t **argv)
 	if (argc == 4 && !wcscmp(argv[1], L"--child"))
 		return child((unsigned int)_wtoi(argv[2]), argv[3]);
 
+	if (argc > 1 && !wcscmp(argv[1], L"--only")) {
+		for (i = 0; i < n; i++) {
+			for (int a = 2; a < argc; a++)
+				if (!wcscmp(argv[a], tests[i].id))
+					tests[i].fn(tests[i].name);
+		}
+		return tap_failed ? 1 : 0;
+	}
 	printf("1..%u\n", n);
 	diag("hwtest: %s", under_wine() ? "under Wine" : "on Windows");
 	if (!scm_state(&state)) {
