@@ -28,7 +28,7 @@
 	T(t_info, "IOCTL_HWEVENT_QUERY_INFO: version, limit, reserved 0") \
 	T(t_irp_sync, "a synchronous IRP request completes with its message") \
 	T(t_irp_timing, "IRP requests of 50, 200 and 1000 ms complete on time (QPC)") \
-	T(t_overlapped_order, "16 overlapped requests complete in due order (neighbours may swap under load)") \
+	T(t_overlapped_order, "8 overlapped requests, submitted longest first, complete in due order") \
 	T(t_cancelioex, "CancelIoEx cancels one request: ERROR_OPERATION_ABORTED; the other stays pending") \
 	T(t_cancelio, "CancelIo cancels all of the thread's requests") \
 	T(t_limit, "a handle takes 64 pending registrations; the 65th gets ERROR_NOT_ENOUGH_QUOTA") \
