@@ -64,7 +64,8 @@ report() {
 		esac
 	done
 	step "hwtest.exe"
-	echo "# wine-suite: ${times[*]}" | sed 's/ s /, /g'
+	local IFS=,
+	echo "# wine-suite: step times: ${times[*]}" | sed 's/,/, /g'
 	echo "# wine-suite: took $(($(date +%s) - start)) s in all"
 }
 
@@ -138,9 +139,10 @@ export WINEPREFIX=$prefix
 # service one of them created is unknown to the other (ERROR 1060, 1053).
 # So end that session and start one wineserver, kept until the end (-p),
 # and one session, before the suite.
-if wineboot -i >"$log/wineboot.log" 2>&1 && wineserver -k &&
-	wineserver -w && wineserver -p &&
-	wine cmd /c exit >>"$log/wineboot.log" 2>&1; then
+# Nothing of Wine may hold our stdout: under a pipe (run-tests.sh), the
+# reader would wait for the wineserver.
+if { wineboot -i && wineserver -k && wineserver -w && wineserver -p &&
+	wine cmd /c exit; } >"$log/wineboot.log" 2>&1; then
 	pass "wineboot -i: a fresh prefix, restarted with one session"
 else
 	fail "wineboot -i failed: see $log/wineboot.log"
