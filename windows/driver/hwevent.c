@@ -342,13 +342,19 @@ static void hw_dpc(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 static void hw_cancel(PDEVICE_OBJECT devobj, PIRP irp)
 {
 	struct hw_device *dev = devobj->DeviceExtension;
-	struct hw_rec *rec = irp->Tail.Overlay.DriverContext[0];
+	struct hw_rec *rec;
 	BOOLEAN orphan;
 	KIRQL irql;
 
 	IoReleaseCancelSpinLock(irp->CancelIrql);
 
+	/*
+	 * The IRP may be cancelled as soon as hw_register() set this
+	 * routine, before it filled DriverContext[0]: read that under the
+	 * lock, which hw_register() holds until it did.
+	 */
 	KeAcquireSpinLock(&dev->lock, &irql);
+	rec = irp->Tail.Overlay.DriverContext[0];
 	rec->irp = NULL;
 	if (rec->state == HW_ARMED) {
 		rec->state = HW_CANCELLED;
