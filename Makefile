@@ -50,7 +50,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DKMSDIR ?= /usr/src/hwevent-$(VERSION)
 DKMS_SRC = $(shell scripts/module-sources.sh)
 
-.PHONY: all module userspace tests bench install install-dkms uninstall clean
+.PHONY: all module userspace tests bench install install-dkms uninstall clean \
+	windows
 
 all: module userspace
 
@@ -163,3 +164,5 @@ uninstall:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
 	rm -rf $(B)
+
+include windows/windows.mk
