@@ -8,7 +8,8 @@
 #   6.1, 6.12 and 7.x, stock and PREEMPT_RT) the device suite, accounted
 #   stress and the udev rule (tests/line-suite.sh); and the device suite on
 #   the two debug kernels (KASAN, lockdep, kmemleak, fault injection: 6.1,
-#   and 6.12 for the cancelable io_uring path).  The debug kernels are built
+#   and 6.12 for the cancelable io_uring path); beside them, the Windows
+#   driver's suite under Wine (scripts/wine-suite.sh).  The debug kernels are built
 #   at the start, in the background and niced, on the CPU the other stages
 #   leave idle (about 5 minutes of 2 cores each; cached afterwards).
 # Every stage reports TAP; this counts its "ok"/"not ok" lines (ok with
@@ -178,7 +179,12 @@ lane() {
 	done
 }
 
-stage "kernel lines and debug kernels, in VMs"
+stage "kernel lines and debug kernels in VMs, the Windows driver under Wine"
+# Wine's suite is mostly downloads and waiting: it runs beside the lanes.
+setsid bash -c "t0=\$(date +%s); scripts/wine-suite.sh >$logs/wine.tap 2>$logs/wine.log;
+	echo \$? >$logs/wine.rc; echo \$((\$(date +%s) - t0)) >$logs/wine.time;
+	echo \"run-tests: the Windows suite ended after \$(cat $logs/wine.time) s\"" &
+bg_groups+=($!)
 # Balanced by what each took here: the RT and 7.x lines are the slowest,
 # the 7.x lines use one host thread (vm/run-in-vm.sh, HWEVENT_TCG_THREAD).
 lanes=("6.1 6.1-rt 6.12 debug" "7 7-rt 6.12-rt debug-6.12")
@@ -201,6 +207,13 @@ for kind in 6.1 6.1-rt 6.12 6.12-rt 7 7-rt debug debug-6.12; do
 	grep -aE '^(not ok|Bail out!)' -A3 "$tap" | grep -av '^--$' | head -60
 	tap_count "$tap" "$(cat "$logs/vm-$kind.rc" 2>/dev/null || echo 1)" "$kind"
 done
+echo "=== the Windows driver under Wine ($(cat "$logs/wine.time" 2>/dev/null || echo "?") s; log $logs/wine.log)"
+if [ -s "$logs/wine.tap" ]; then
+	grep -aE '^(not ok|Bail out!)' -A3 "$logs/wine.tap" | grep -av '^--$' | head -40
+	tap_count "$logs/wine.tap" "$(cat "$logs/wine.rc" 2>/dev/null || echo 1)" "Windows suite under Wine"
+else
+	result not-ok "the Windows suite: no output (see $logs/wine.log)"
+fi
 for s in 6.1 6.12; do
 	grep -h '^debug-kernel: built' "$logs/debug-kernel-$s.log" || true
 done
