@@ -19,9 +19,10 @@
  *     on the device's raised list and makes the device interrupt, through
  *     its raise register.
  *  3. interrupt: hwevent_edu_irq() reads and acknowledges the status;
- *     then hwevent_edu_deliver(), from the hard handler or, with
- *     edu_irq_thread=1, the threaded one, fires every raised registration
- *     through the core (hwevent_reg_fire()).
+ *     then hwevent_edu_deliver() fires the raised registrations through
+ *     the core (hwevent_reg_fire()): up to EDU_HARD_BUDGET of them from
+ *     the hard handler, any more from the threaded one; with
+ *     edu_irq_thread=1, all from the threaded one.
  *  4. stop: a registration that ends leaves the raised list
  *     (hwevent_edu_stop()).
  *  5. remove: hwevent_edu_remove() takes the node away under the open
@@ -70,6 +71,8 @@
 /* The status bit this driver raises: the factorial and DMA units use 0x1, 0x100. */
 #define EDU_IRQ_HWEVENT		BIT(16)
 #define EDU_LIVENESS_PROBE	0x5a5aa5a5
+/* Registrations the hard handler fires per interrupt; the thread the rest. */
+#define EDU_HARD_BUDGET		32
 
 static bool edu_irq_thread;
 module_param(edu_irq_thread, bool, 0644);
@@ -149,18 +152,29 @@ static enum hrtimer_restart hwevent_edu_due(struct hwevent_reg *reg)
 /* 3. interrupt: acknowledge, then fire what was raised                */
 /* ------------------------------------------------------------------ */
 
-static void hwevent_edu_deliver(struct hwevent_edu *edu)
+/*
+ * Fire at most @budget raised registrations; returns whether some are
+ * left.  The hard handler fires a few, so that one interrupt for many
+ * registrations due together does not keep interrupts off for long: the
+ * threaded handler fires the rest.
+ */
+static bool hwevent_edu_deliver(struct hwevent_edu *edu, unsigned int budget)
 {
 	struct hwevent_src_reg *src;
 	unsigned long flags;
+	bool more;
 
 	spin_lock_irqsave(&edu->lock, flags);
-	while ((src = list_first_entry_or_null(&edu->raised,
+	while (budget &&
+	       (src = list_first_entry_or_null(&edu->raised,
 					       struct hwevent_src_reg, node))) {
 		list_del_init(&src->node);
 		hwevent_reg_fire(hwevent_src_reg(src), true);
+		budget--;
 	}
+	more = !list_empty(&edu->raised);
 	spin_unlock_irqrestore(&edu->lock, flags);
+	return more;
 }
 
 static irqreturn_t hwevent_edu_irq(int irq, void *data)
@@ -179,15 +193,14 @@ static irqreturn_t hwevent_edu_irq(int irq, void *data)
 		return edu->msi ? IRQ_HANDLED : IRQ_NONE;
 	iowrite32(status, edu->regs + EDU_REG_IRQ_ACK);
 	atomic64_inc(&edu->irqs);
-	if (edu->irq_thread)
+	if (edu->irq_thread || hwevent_edu_deliver(edu, EDU_HARD_BUDGET))
 		return IRQ_WAKE_THREAD;
-	hwevent_edu_deliver(edu);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t hwevent_edu_irq_thread(int irq, void *data)
 {
-	hwevent_edu_deliver(data);
+	hwevent_edu_deliver(data, UINT_MAX);
 	return IRQ_HANDLED;
 }
 
