@@ -128,22 +128,27 @@ static struct hwevent_edu *hwevent_edu_of(struct hwevent_dev *hdev)
 /* ------------------------------------------------------------------ */
 
 /*
- * The timer of @reg expired (softirq).  It goes on the raised list before
- * the device is told to interrupt, and the handler takes the list after it
- * acknowledged: so every raised registration is fired by an interrupt
- * that comes after it was listed.  The timer stays stopped; a periodic one
- * is restarted by hwevent_reg_fire().
+ * The timer of @reg expired (softirq).  It goes on the raised list, and
+ * the device is told to interrupt if the list was empty: otherwise an
+ * interrupt is already on its way, whose handlers empty the list under
+ * the lock.  Listed before the raise, taken after the acknowledge: every
+ * raised registration is fired by an interrupt that comes after it was
+ * listed.  The timer stays stopped; a periodic one is restarted by
+ * hwevent_reg_fire().
  */
 static enum hrtimer_restart hwevent_edu_due(struct hwevent_reg *reg)
 {
 	struct hwevent_src_reg *src = hwevent_reg_src(reg);
 	struct hwevent_edu *edu = hwevent_edu_of(src->dev);
 	unsigned long flags;
+	bool raise;
 
 	spin_lock_irqsave(&edu->lock, flags);
+	raise = list_empty(&edu->raised);
 	if (list_empty(&src->node))
 		list_add_tail(&src->node, &edu->raised);
-	iowrite32(EDU_IRQ_HWEVENT, edu->regs + EDU_REG_IRQ_RAISE);
+	if (raise)
+		iowrite32(EDU_IRQ_HWEVENT, edu->regs + EDU_REG_IRQ_RAISE);
 	spin_unlock_irqrestore(&edu->lock, flags);
 	return HRTIMER_NORESTART;
 }
