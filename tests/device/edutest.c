@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "edutest.h"
+#include "textfile.h"
 
 bool edu_expected(void)
 {
@@ -157,37 +158,20 @@ bool edu_bus_id(char *buf, size_t len)
 	if (!d)
 		return false;
 	while (!found && (e = readdir(d))) {
-		char path[512], ids[64] = "";
-		FILE *f;
+		char path[512], ids[64];
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/modalias",
 			 e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(ids, sizeof(ids), f) &&
+		if (!read_text(path, ids, sizeof(ids)) &&
 		    !strncmp(ids, "pci:v00001234d000011E8", 22)) {
 			snprintf(buf, len, "%s", e->d_name);
 			found = true;
 		}
-		fclose(f);
 	}
 	closedir(d);
 	return found;
-}
-
-int edu_sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 void hp_ensure_edu(int ch)
@@ -200,7 +184,7 @@ void hp_ensure_edu(int ch)
 	if (edu_bus_id(bus, sizeof(bus))) {
 		/* There, but unbound: a failed unbind test left it so. */
 		hwt_diag("%s is missing: binding %s again", EDU_DEV, bus);
-		ret = edu_sysfs_write(EDU_DRIVER_DIR "/bind", bus);
+		ret = write_text(EDU_DRIVER_DIR "/bind", bus);
 		ck_assert_msg(ret == 0, "bind %s: %s", bus, strerror(-ret));
 		ck_assert_msg(edu_wait_path(EDU_DEV, true, SOON_MS),
 			      "%s did not come back", EDU_DEV);

@@ -40,8 +40,6 @@ int edu_info(int fd, struct hwevent_info *info);
 bool edu_wait_path(const char *path, bool present, int timeout_ms);
 /* The PCI address of the edu device, if there is one (no asserts). */
 bool edu_bus_id(char *buf, size_t len);
-/* Write @val to the sysfs file @path: 0 or -errno (no asserts). */
-int edu_sysfs_write(const char *path, const char *val);
 /* The edu device's interrupts so far, from /proc/interrupts (asserts). */
 uint64_t edu_proc_interrupts(void);
 

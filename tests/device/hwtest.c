@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hwtest.h"
+#include "textfile.h"
 
 const char *hwt_ko_path(void)
 {
@@ -885,20 +886,17 @@ int hwt_node_read_counters(struct hwevent_counters *c)
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		unsigned long long v;
-		FILE *f;
-		int n;
+		char buf[32], *end;
+		int ret;
 
 		snprintf(path, sizeof(path), "%s/%s", hwt_counters_dir(),
 			 names[i]);
-		f = fopen(path, "re");
-		if (!f)
-			return -errno;
-		n = fscanf(f, "%llu", &v);
-		fclose(f);
-		if (n != 1)
+		ret = read_text(path, buf, sizeof(buf));
+		if (ret)
+			return ret;
+		*vals[i] = strtoull(buf, &end, 10);
+		if (end == buf)
 			return -EIO;
-		*vals[i] = v;
 	}
 	*c = tmp;
 	return 0;

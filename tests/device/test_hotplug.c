@@ -32,45 +32,36 @@
 #include <unistd.h>
 
 #include "edutest.h"
+#include "textfile.h"
 #include "libhwevent-uring.h"
 
 #define JOIN_MS		SOON_MS
 
 enum how { BY_QMP, BY_UNBIND };
 
-/* Take the device away; returns only once the driver's remove() ran. */
-static void remove_edu(int ch, enum how how, const char *bus)
+/*
+ * Take the device away (@away), returning once the driver's remove() ran,
+ * or bring it back, returning once its node is there.
+ */
+static void plug_edu(int ch, enum how how, const char *bus, bool away)
 {
 	char err[256];
 	int ret;
 
 	if (how == BY_QMP) {
-		ret = hp_request(ch, "del " EDU_QEMU_ID, err, sizeof(err),
-				 6 * SOON_MS);
-		ck_assert_msg(ret == 0, "del %s: %s", EDU_QEMU_ID, err);
+		ret = hp_request(ch, away ? "del " EDU_QEMU_ID :
+				 "add " EDU_QEMU_ID " " EDU_QEMU_BUS, err,
+				 sizeof(err), 6 * SOON_MS);
 	} else {
-		ret = edu_sysfs_write(EDU_DRIVER_DIR "/unbind", bus);
-		ck_assert_msg(ret == 0, "unbind %s: %s", bus, strerror(-ret));
+		ret = write_text(away ? EDU_DRIVER_DIR "/unbind" :
+				 EDU_DRIVER_DIR "/bind", bus);
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	}
-	ck_assert_msg(edu_wait_path(EDU_DEV, false, SOON_MS),
-		      "%s still exists after the removal", EDU_DEV);
-}
-
-static void restore_edu(int ch, enum how how, const char *bus)
-{
-	char err[256];
-	int ret;
-
-	if (how == BY_QMP) {
-		ret = hp_request(ch, "add " EDU_QEMU_ID " " EDU_QEMU_BUS, err,
-				 sizeof(err), SOON_MS);
-		ck_assert_msg(ret == 0, "add %s: %s", EDU_QEMU_ID, err);
-	} else {
-		ret = edu_sysfs_write(EDU_DRIVER_DIR "/bind", bus);
-		ck_assert_msg(ret == 0, "bind %s: %s", bus, strerror(-ret));
-	}
-	ck_assert_msg(edu_wait_path(EDU_DEV, true, SOON_MS),
-		      "%s did not come back", EDU_DEV);
+	ck_assert_msg(ret == 0, "%s %s by %s: %s", away ? "removing" : "adding",
+		      EDU_QEMU_ID, how == BY_QMP ? "QMP" : "sysfs", err);
+	ck_assert_msg(edu_wait_path(EDU_DEV, !away, SOON_MS), "%s %s",
+		      EDU_DEV, away ? "still exists after the removal" :
+		      "did not come back");
 }
 
 /* The channel (QMP) and the device's address (unbind), or skip. */
@@ -217,7 +208,7 @@ static void remove_while_waiting(enum how how)
 			hwt_sleep_ms(1);
 	hwt_sleep_ms(200);
 
-	remove_edu(ch, how, bus);
+	plug_edu(ch, how, bus, true);
 
 	for (int i = 0; i < W_NR; i++) {
 		struct timespec ts;
@@ -280,7 +271,7 @@ static void remove_while_waiting(enum how how)
 	close(efd);
 	signal(SIGIO, SIG_DFL);
 
-	restore_edu(ch, how, bus);
+	plug_edu(ch, how, bus, false);
 	assert_edu_works();
 	ck_assert_msg(hwt_unload_retry(SOON_MS) == 0,
 		      "the module cannot be unloaded after the removal");
@@ -453,7 +444,7 @@ START_TEST(hotplug_random)
 							runner_fn, &rs[i]), 0);
 		}
 		hwt_sleep_ms(hwt_rand(&rng) % 30);
-		remove_edu(ch, how, bus);
+		plug_edu(ch, how, bus, true);
 		by_qmp += how == BY_QMP;
 		for (int i = 0; i < R_NR; i++) {
 			struct timespec ts;
@@ -469,7 +460,7 @@ START_TEST(hotplug_random)
 			ok[i] += rs[i].ok;
 			ck_assert_int_eq(close(rs[i].fd), 0);
 		}
-		restore_edu(ch, how, bus);
+		plug_edu(ch, how, bus, false);
 	}
 	hwt_diag("%u removals (%u by device_del, the others by unbind) in %.1f s;"
 		 " calls completed before them: sync %" PRIu64 ", io_uring %"
