@@ -32,7 +32,9 @@
 # Arguments are passed to test_device (patterns selecting tests).
 # Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
 # HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER,
-# HWEVENT_DEBUG_KERNEL.
+# HWEVENT_DEBUG_KERNEL; HWEVENT_EDU, HWEVENT_HOTPLUG_TTY (set by
+# vm/run-in-vm.sh), HWEVENT_EDU_RERUN, HWEVENT_HOTPLUG_ITER,
+# HWEVENT_HOTPLUG_QMP_EVERY (docs/edu.md).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
