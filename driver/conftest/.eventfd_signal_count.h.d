@@ -1,4 +1,5 @@
-eventfd_signal_count.o: /work/main/driver/conftest/eventfd_signal_count.c \
+eventfd_signal_count.o: \
+ /work/wt-edu/driver/conftest/eventfd_signal_count.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler-version.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/kconfig.h \
  include/generated/autoconf.h \

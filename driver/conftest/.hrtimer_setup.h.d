@@ -1,4 +1,4 @@
-hrtimer_setup.o: /work/main/driver/conftest/hrtimer_setup.c \
+hrtimer_setup.o: /work/wt-edu/driver/conftest/hrtimer_setup.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler-version.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/kconfig.h \
  include/generated/autoconf.h \

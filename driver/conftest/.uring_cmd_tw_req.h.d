@@ -1,11 +1,11 @@
-uring_cmd_tw_req.o: /work/main/driver/conftest/uring_cmd_tw_req.c \
+uring_cmd_tw_req.o: /work/wt-edu/driver/conftest/uring_cmd_tw_req.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler-version.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/kconfig.h \
  include/generated/autoconf.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler_attributes.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler-gcc.h \
- /work/main/driver/conftest/conftest.h \
+ /work/wt-edu/driver/conftest/conftest.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/io_uring.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/sched.h \
  /usr/src/linux-headers-6.1.0-57-common/include/uapi/linux/sched.h \

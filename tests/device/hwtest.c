@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hwtest.h"
+#include "textfile.h"
 
 const char *hwt_ko_path(void)
 {
@@ -908,4 +909,80 @@ bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 		*user_data = cqe->user_data;
 	io_uring_cqe_seen(ring, cqe);
 	return true;
+}
+
+/* ---- the node under test (see hwtest.h) ---- */
+
+const char *hwt_node(void)
+{
+	const char *n = getenv("HWEVENT_TEST_NODE");
+
+	return n && *n && !strchr(n, '/') ? n : HWEVENT_DEVICE_NAME;
+}
+
+/* Per thread: the suite's threads open the node at the same time. */
+const char *hwt_dev_path(void)
+{
+	static __thread char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/dev/%.64s", hwt_node());
+	return path;
+}
+
+const char *hwt_counters_dir(void)
+{
+	static __thread char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/%.64s/counters",
+		 hwt_node());
+	return path;
+}
+
+/* As the library's, on the node under test. */
+int hwt_node_open(int flags)
+{
+	int fd;
+
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW))
+		return -EINVAL;
+	fd = open(hwt_dev_path(), O_RDWR | O_CLOEXEC | flags);
+	return fd < 0 ? -errno : fd;
+}
+
+int hwt_node_read_counters(struct hwevent_counters *c)
+{
+	const char *names[] = { "registered", "fired", "cancelled", "pending",
+				"lost" };
+	struct hwevent_counters tmp;
+	uint64_t *vals[] = { &tmp.registered, &tmp.fired, &tmp.cancelled,
+			     &tmp.pending, &tmp.lost };
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char buf[32], *end;
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/%s", hwt_counters_dir(),
+			 names[i]);
+		ret = read_text(path, buf, sizeof(buf));
+		if (ret)
+			return ret;
+		*vals[i] = strtoull(buf, &end, 10);
+		if (end == buf)
+			return -EIO;
+	}
+	*c = tmp;
+	return 0;
+}
+
+int hwt_node_wait_for_device(int timeout_ms)
+{
+	uint64_t deadline = hwevent_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	while (access(hwt_dev_path(), F_OK) != 0) {
+		if (hwevent_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		hwt_sleep_ms(10);
+	}
+	return 0;
 }

@@ -85,6 +85,9 @@ extern const struct hwt_suite hwt_suite_stress;
 extern const struct hwt_suite hwt_suite_restart;
 extern const struct hwt_suite hwt_suite_uring_life;
 extern const struct hwt_suite hwt_suite_budget;
+/* The edu node and its removal (edutest.h): only on the first pass. */
+extern const struct hwt_suite hwt_suite_edu;
+extern const struct hwt_suite hwt_suite_hotplug;
 /* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
 extern const struct hwt_suite hwt_suite_fault;
 
@@ -304,5 +307,26 @@ void hwt_rmtree(const char *dir);
 bool hwt_contains(const char *hay, const char *needle);
 /* Count lines of @s containing @needle (case-insensitive). */
 int hwt_count_lines(const char *s, const char *needle);
+
+/*
+ * ---- The node under test ----
+ * The suite runs against /dev/hwevent, or against the node that env
+ * HWEVENT_TEST_NODE names (e.g. hwevent-edu0: the suite's rerun on an edu
+ * device, tests/guest-suite.sh).  The library's calls and names that mean
+ * /dev/hwevent are redirected here to that node, in the test files only.
+ */
+const char *hwt_node(void);
+const char *hwt_dev_path(void);
+const char *hwt_counters_dir(void);
+int hwt_node_open(int flags);
+int hwt_node_read_counters(struct hwevent_counters *c);
+int hwt_node_wait_for_device(int timeout_ms);
+#undef HWEVENT_DEV_PATH
+#define HWEVENT_DEV_PATH		hwt_dev_path()
+#undef HWEVENT_COUNTERS_DIR
+#define HWEVENT_COUNTERS_DIR		hwt_counters_dir()
+#define hwevent_open			hwt_node_open
+#define hwevent_read_counters		hwt_node_read_counters
+#define hwevent_wait_for_device		hwt_node_wait_for_device
 
 #endif /* HWTEST_H */

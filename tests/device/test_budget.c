@@ -15,6 +15,7 @@
  * on the same CPU; and the same beside unread timerfds.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -49,8 +50,11 @@ static void set_param(const char *name, uint64_t v)
 
 static uint64_t rate_counter(void)
 {
-	char buf[32];
-	FILE *f = fopen(HWEVENT_COUNTERS_DIR "/rate_hz", "re");
+	char buf[32], path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/rate_hz", HWEVENT_COUNTERS_DIR);
+	f = fopen(path, "re");
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
