@@ -67,7 +67,7 @@ DKMSDIR ?= /usr/src/hwevent-$(VERSION)
 DKMS_SRC = $(shell scripts/module-sources.sh)
 
 .PHONY: all module userspace examples tests bench install install-dkms \
-	uninstall clean
+	uninstall clean windows
 
 all: module userspace
 
@@ -217,3 +217,5 @@ uninstall:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
 	rm -rf $(B)
+
+include windows/windows.mk

@@ -1,19 +1,25 @@
 #!/bin/bash
 # hwevent's one test command, from a fresh Debian 12 machine:
 #   install the packages, build everything, run the host unit tests, the
-#   kernel checks (W=1, sparse, checkpatch), the packaging checks and, in
-#   throwaway VMs, the device test suite (tests/guest-suite.sh) on Debian's
-#   stock kernel and on its PREEMPT_RT kernel, two minutes of stress with
-#   accounting (scripts/stress-suite.sh), the device test suite on the
-#   debug kernel if it is built (scripts/debug-suite.sh), and the udev
-#   rule.
+#   kernel checks (W=1 on every kernel line, sparse, checkpatch), the
+#   packaging checks (man pages, DKMS, make install, the Debian packages
+#   installed and built by DKMS for every line), and then, in throwaway
+#   VMs, two at a time: on every Debian kernel line (scripts/kernel-lines.sh:
+#   6.1, 6.12 and 7.x, stock and PREEMPT_RT) the device suite, accounted
+#   stress and the udev rule (tests/line-suite.sh); and the device suite on
+#   the two debug kernels (KASAN, lockdep, kmemleak, fault injection: 6.1,
+#   and 6.12 for the cancelable io_uring path); beside them, the Windows
+#   driver's suite under Wine (scripts/wine-suite.sh).  The debug kernels are built
+#   at the start, in the background and niced, on the CPU the other stages
+#   leave idle (about 5 minutes of 2 cores each; cached afterwards).
 # Every stage reports TAP; this counts its "ok"/"not ok" lines (ok with
 # "# SKIP" and not ok with "# TODO" count as skipped; "Bail out!", a short
 # plan or a failing exit status without a failed test count as one
 # failure) and ends with the line "N passed, N failed".
-# Logs: build/test-logs/ and, for the VM, build/vm/.
-# Env: HWEVENT_VM_TIMEOUT (seconds, default 900) bounds the VM stage;
-# HWEVENT_STRESS_SECONDS (default 120) is the stress stage's length.
+# Logs: build/test-logs/ and, for each VM, build/KIND/vm/.
+# Env: HWEVENT_VM_TIMEOUT (seconds) bounds each VM; HWEVENT_STRESS_SECONDS
+# (default 120) is each line's stress; HWEVENT_VM_LANES (default 2) is how
+# many VMs run at once.
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 
@@ -78,14 +84,36 @@ finish() {
 	exit
 }
 
+# run_tap NAME LOG CMD...: run CMD with its output to LOG and the
+# terminal, and count its TAP.
+run_tap() {
+	local name=$1 log=$2
+	shift 2
+	"$@" 2>&1 | tee "$log"
+	tap_count "$log" "${PIPESTATUS[0]}" "$name"
+}
+
 stage "dependencies"
 if ! scripts/install-deps.sh; then
 	result not-ok "install the dependencies (scripts/install-deps.sh)"
 	finish
 fi
+rm -rf "$logs"
 mkdir -p "$logs"
-# The stock build and VM are Debian 12's default line, 6.1, even though
-# the 6.12 line's packages are installed too (scripts/kernel-lines.sh).
+# Nothing of ours outlives the run (a failed build stage ends it early):
+# each background job is a process group of its own.
+bg_groups=()
+trap 'for g in "${bg_groups[@]}"; do kill -- "-$g" 2>/dev/null; done' EXIT
+# The debug kernels, niced, beside everything until their suites need
+# them: vm/debug-kernel.sh holds a lock while it builds, so the suite's
+# own call waits for this one.
+for s in 6.1 6.12; do
+	HWEVENT_BUILD_NICE=19 setsid vm/debug-kernel.sh "$s" \
+		>"$logs/debug-kernel-$s.log" 2>&1 &
+	bg_groups+=($!)
+done
+# The stock build is Debian 12's default line, 6.1, even though the other
+# lines' packages are installed too (scripts/kernel-lines.sh).
 if [ -z "${HWEVENT_KVER-}" ] && vars=$(scripts/kernel-lines.sh prepare 6.1); then
 	HWEVENT_KVER=$(sed -n 's/^kver=//p' <<<"$vars")
 	export HWEVENT_KVER
@@ -104,76 +132,98 @@ done
 
 stage "host unit tests"
 if [ -x build/san/test_unit ]; then
-	build/san/test_unit 2>&1 | tee "$logs/unit.tap"
-	tap_count "$logs/unit.tap" "${PIPESTATUS[0]}" "unit tests"
+	run_tap "unit tests" "$logs/unit.tap" build/san/test_unit
 else
 	result not-ok "unit tests (build/san/test_unit was not built)"
 fi
 
 stage "kernel checks"
-scripts/kernel-checks.sh 2>&1 | tee "$logs/kernel-checks.tap"
-tap_count "$logs/kernel-checks.tap" "${PIPESTATUS[0]}" "kernel checks"
+run_tap "kernel checks" "$logs/kernel-checks.tap" scripts/kernel-checks.sh
 
 stage "packaging checks"
 for c in man-check dkms-check install-check; do
-	scripts/$c.sh 2>&1 | tee "$logs/$c.tap"
-	tap_count "$logs/$c.tap" "${PIPESTATUS[0]}" "$c"
+	run_tap "$c" "$logs/$c.tap" scripts/$c.sh
 done
+run_tap "udev rule lint" "$logs/udev-lint.tap" scripts/udev-check.sh --lint
 
-stage "device tests in the VM"
+stage "Debian packages, installed as users install them"
+run_tap "Debian packages" "$logs/deb-check.tap" scripts/deb-check.sh
+
 if [ "$built" -eq 0 ]; then
-	result not-ok "device tests (not run: the build failed)"
+	result not-ok "the VM stages (not run: the build failed)"
 	finish
 fi
-# The guest's output reaches us on its console, interleaved with kernel
-# messages; the suite's own copy in the writable build/vm is what counts.
-out=$PWD/build/vm
-tap=$out/guest.tap
-mkdir -p "$out"
-rm -f "$tap"
-# shellcheck disable=SC2016 # $1 is the guest's
-vm/run-in-vm.sh --timeout "${HWEVENT_VM_TIMEOUT:-900}" --out "$out" -- \
-	bash -c 'set -o pipefail; tests/guest-suite.sh 2>&1 | tee "$1"' _ "$tap"
-rc=$?
-if [ $rc -eq 125 ]; then
-	result not-ok "VM harness: the VM failed (kernel problem, crash or timeout: see above)"
+
+# The VM stages, in lanes that run at once.  A job is a KIND of
+# scripts/kernel-suite.sh: a line gets the full line suite, a debug kernel
+# the device suite.  Each job's TAP goes to $logs/vm-KIND.tap, its exit
+# status and time to $logs/vm-KIND.rc and .time.
+# The device suite runs again on the edu device's node, and the edu
+# device is removed at random while every model waits (docs/edu.md): on
+# the default line, the rerun and 300 removals; elsewhere the edu and
+# hotplug tests with their default 60 removals, and 10 on the debug
+# kernels, where each takes seconds.
+job() {
+	local kind=$1 args=(--full) env=() t0 rc
+	case $kind in
+	6.1) env=(HWEVENT_HOTPLUG_ITER=300 HWEVENT_VM_TIMEOUT=${HWEVENT_VM_TIMEOUT:-1800}) ;;
+	debug*) args=() env=(HWEVENT_EDU_RERUN=0 HWEVENT_HOTPLUG_ITER=10) ;;
+	*) env=(HWEVENT_EDU_RERUN=0) ;;
+	esac
+	t0=$(date +%s)
+	echo "run-tests: VM job $kind started"
+	env "${env[@]}" scripts/kernel-suite.sh "${args[@]}" "$kind" \
+		>"$logs/vm-$kind.tap" 2>"$logs/vm-$kind.log"
+	rc=$?
+	echo "$rc" >"$logs/vm-$kind.rc"
+	echo "$(($(date +%s) - t0))" >"$logs/vm-$kind.time"
+	echo "run-tests: VM job $kind ended after $(cat "$logs/vm-$kind.time") s," \
+		"exit $rc: $(grep -ac '^ok ' "$logs/vm-$kind.tap") ok," \
+		"$(grep -ac '^not ok ' "$logs/vm-$kind.tap") not ok"
+}
+lane() {
+	local kind
+	for kind in "$@"; do
+		job "$kind"
+	done
+}
+
+stage "kernel lines and debug kernels in VMs, the Windows driver under Wine"
+# Wine's suite is mostly downloads and waiting: it runs beside the lanes.
+setsid bash -c "t0=\$(date +%s); scripts/wine-suite.sh >$logs/wine.tap 2>$logs/wine.log;
+	echo \$? >$logs/wine.rc; echo \$((\$(date +%s) - t0)) >$logs/wine.time;
+	echo \"run-tests: the Windows suite ended after \$(cat $logs/wine.time) s\"" &
+bg_groups+=($!)
+# Balanced by what each took here: the RT and 7.x lines are the slowest,
+# the 7.x lines use one host thread (vm/run-in-vm.sh, HWEVENT_TCG_THREAD).
+lanes=("6.1 6.1-rt 6.12 debug" "7 7-rt 6.12-rt debug-6.12")
+if [ "${HWEVENT_VM_LANES:-2}" = 1 ]; then
+	lanes=("${lanes[*]}")
 fi
-if [ -f "$tap" ]; then
-	tap_count "$tap" "$([ $rc -eq 125 ] && echo 0 || echo $rc)" "device tests"
-elif [ $rc -ne 125 ]; then
-	result not-ok "device tests: no output from tests/guest-suite.sh (exit $rc)"
-fi
-
-stage "device tests on PREEMPT_RT, in the VM"
-scripts/rt-suite.sh | tee "$logs/rt-device.tap"
-tap_count "$logs/rt-device.tap" "${PIPESTATUS[0]}" "device tests on PREEMPT_RT"
-
-stage "stress with accounting, in the VM"
-HWEVENT_STRESS_SECONDS=${HWEVENT_STRESS_SECONDS:-120} scripts/stress-suite.sh |
-	tee "$logs/stress.tap"
-tap_count "$logs/stress.tap" "${PIPESTATUS[0]}" "stress"
-
-stage "device tests on the debug kernel, in the VM"
-# Built on first use (about 5 minutes on 2 cores), then cached: a fresh
-# machine runs it too.
-if dk=$(vm/debug-kernel.sh); then
-	echo "run-tests: debug kernel $dk"
-	scripts/debug-suite.sh | tee "$logs/debug-device.tap"
-	tap_count "$logs/debug-device.tap" "${PIPESTATUS[0]}" "device tests on the debug kernel"
-else
-	result not-ok "device tests on the debug kernel: vm/debug-kernel.sh could not build it"
-fi
-
-# Every other Debian kernel line (scripts/kernel-lines.sh; 6.1 stock and
-# PREEMPT_RT ran above).
-for l in $(scripts/kernel-lines.sh); do
-	[ "$l" != 6.1 ] || continue
-	stage "device tests on line $l, in the VM"
-	scripts/kernel-suite.sh "$l" | tee "$logs/line-$l.tap"
-	tap_count "$logs/line-$l.tap" "${PIPESTATUS[0]}" "device tests on line $l"
+for l in "${lanes[@]}"; do
+	# shellcheck disable=SC2086 # a list of kinds
+	setsid bash -c "$(declare -f job lane); logs=$logs; lane $l" &
+	bg_groups+=($!)
 done
-
-stage "udev rule, in the VM"
-scripts/udev-check.sh 2>&1 | tee "$logs/udev-check.tap"
-tap_count "$logs/udev-check.tap" "${PIPESTATUS[0]}" "udev rule"
+wait
+for kind in 6.1 6.1-rt 6.12 6.12-rt 7 7-rt debug debug-6.12; do
+	tap=$logs/vm-$kind.tap
+	if [ ! -s "$tap" ]; then
+		result not-ok "VM job $kind: no output (see $logs/vm-$kind.log)"
+		continue
+	fi
+	echo "=== VM job $kind ($(cat "$logs/vm-$kind.time" 2>/dev/null || echo "?") s; log $logs/vm-$kind.log)"
+	grep -aE '^(not ok|Bail out!)' -A3 "$tap" | grep -av '^--$' | head -60
+	tap_count "$tap" "$(cat "$logs/vm-$kind.rc" 2>/dev/null || echo 1)" "$kind"
+done
+echo "=== the Windows driver under Wine ($(cat "$logs/wine.time" 2>/dev/null || echo "?") s; log $logs/wine.log)"
+if [ -s "$logs/wine.tap" ]; then
+	grep -aE '^(not ok|Bail out!)' -A3 "$logs/wine.tap" | grep -av '^--$' | head -40
+	tap_count "$logs/wine.tap" "$(cat "$logs/wine.rc" 2>/dev/null || echo 1)" "Windows suite under Wine"
+else
+	result not-ok "the Windows suite: no output (see $logs/wine.log)"
+fi
+for s in 6.1 6.12; do
+	grep -h '^debug-kernel: built' "$logs/debug-kernel-$s.log" || true
+done
 finish

@@ -7,8 +7,10 @@
 #   2. dkms install puts it in <modules>/<kernel>/updates/dkms/ (root only,
 #      else skipped);
 #   3. dkms remove --all takes it all away again;
-#   4. BUILD_EXCLUSIVE_KERNEL accepts that kernel and 6.x, 7.x, 10.x, and
-#      refuses 5.x and 6.0 (older kernels are skipped, not failed).
+#   4. BUILD_EXCLUSIVE_KERNEL accepts the newest kernel of every line of
+#      scripts/kernel-lines.sh (prepared by scripts/kernel-checks.sh
+#      before), and refuses the lines in between and around (DKMS skips
+#      them, rather than fails).
 #
 # Nothing on the machine changes except the dkms package, installed if it
 # is missing: DKMS runs with its three trees (--sourcetree, --dkmstree,
@@ -117,6 +119,12 @@ else
 fi
 
 # 4: the kernels DKMS builds for, read from dkms.conf as DKMS reads it.
+lines=() kvs=()
+for l in $(scripts/kernel-lines.sh); do
+	kver=""
+	vars=$(scripts/kernel-lines.sh prepare "$l" 2>/dev/null) && eval "$vars"
+	lines+=("$l") kvs+=("${kver:-?}")
+done
 # shellcheck disable=SC2016 # expanded by the inner bash
 if out=$(bash -c '
 	kernel_source_dir=/nonexistent dkms_tree=/nonexistent
@@ -124,17 +132,20 @@ if out=$(bash -c '
 	[ "$PACKAGE_NAME" = hwevent ] || { echo "PACKAGE_NAME: $PACKAGE_NAME"; exit 1; }
 	[ "$PACKAGE_VERSION" = "$2" ] || { echo "PACKAGE_VERSION: $PACKAGE_VERSION"; exit 1; }
 	[ "$AUTOINSTALL" = yes ] || { echo "AUTOINSTALL: $AUTOINSTALL"; exit 1; }
+	shift 2
 	bad=0
-	for k in "$3" 6.1.0-56-amd64 6.1.0 6.6.30 6.12.9-amd64 7.0.0 10.2.1; do
-		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] || { echo "refuses $k"; bad=1; }
+	for k in "$@" 6.1.0-56-amd64 6.12.9+deb12-amd64 7.3.1+deb13-rt-amd64; do
+		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] ||
+			{ echo "refuses $k: a tested line (add it, or test it first)"; bad=1; }
 	done
-	for k in 5.10.0-30-amd64 5.19.17 6.0.12 4.19.0; do
-		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] && { echo "accepts $k"; bad=1; }
+	for k in 5.10.0-30-amd64 6.0.12 6.6.30 6.11.2 6.13.1 6.19.0 7.2.1 7.4.0 \
+		8.0.0 16.1.0 6.10.0 6.120.0 7.30.0; do
+		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] && { echo "accepts $k, which is not tested"; bad=1; }
 	done
-	exit $bad' - "$src" "$ver" "$kv" 2>&1); then
-	ok "dkms.conf: hwevent $ver, AUTOINSTALL, builds for Linux 6.1 and later only"
+	exit $bad' - "$src" "$ver" "${kvs[@]}" 2>&1); then
+	ok "dkms.conf: hwevent $ver, AUTOINSTALL, builds for the tested lines only (${kvs[*]})"
 else
-	not_ok "dkms.conf: hwevent $ver, AUTOINSTALL, builds for Linux 6.1 and later only"
+	not_ok "dkms.conf: hwevent $ver, AUTOINSTALL, builds for the tested lines only (${lines[*]}: ${kvs[*]})"
 	diag <<<"$out"
 fi
 

@@ -8,13 +8,12 @@
 #
 # Lines (the newest Debian package of each is picked with apt-cache):
 #   6.1       Debian 12's default, linux-image-amd64 + linux-headers-amd64
+#   6.1-rt    its PREEMPT_RT flavour, linux-image-rt-amd64 + headers
 #   6.12      Debian 12's bookworm-security linux-6.12 (6.12.*+deb12-amd64)
 #   6.12-rt   its PREEMPT_RT flavour (6.12.*+deb12-rt-amd64)
 #   7         the newest 7.x from trixie-backports (7.*+deb13-amd64), built
 #             in the Debian 13 root of scripts/trixie-root.sh
 #   7-rt      its PREEMPT_RT flavour
-# (6.1's PREEMPT_RT kernel is scripts/kernel-suite.sh rt, installed on the
-# host as before.)
 #
 # prepare prints shell assignments, for eval:
 #   kver=RELEASE       uname -r of the kernel
@@ -27,7 +26,7 @@
 # Unpacked images live in the cache (scripts/cachedir.sh)/kernels/RELEASE.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-LINES=(6.1 6.12 6.12-rt 7 7-rt)
+LINES=(6.1 6.1-rt 6.12 6.12-rt 7 7-rt)
 
 die() {
 	echo "kernel-lines: $*" >&2
@@ -100,6 +99,13 @@ case $line in
 	"$here/install-deps.sh" linux-image-amd64 linux-headers-amd64 >&2 || die "cannot install 6.1"
 	kver=$(printf '%s\n' /lib/modules/6.1.0-*-amd64/build | sed -n 's|^/lib/modules/\(6\.1\.0-[0-9]*-amd64\)/build$|\1|p' | sort -V | tail -1)
 	[ -e "/boot/vmlinuz-$kver" ] || die "no Linux 6.1 image and headers installed"
+	;;
+6.1-rt)
+	"$here/install-deps.sh" linux-image-rt-amd64 linux-headers-rt-amd64 >&2 ||
+		die "cannot install 6.1's PREEMPT_RT kernel"
+	kver=$("$here/kver.sh" --rt) || die "no Linux 6.1 PREEMPT_RT image and headers installed"
+	grep -qs '^CONFIG_PREEMPT_RT=y' "/boot/config-$kver" ||
+		die "$kver is not a PREEMPT_RT kernel (no CONFIG_PREEMPT_RT=y in /boot/config-$kver)"
 	;;
 6.12 | 6.12-rt)
 	fl=amd64

@@ -5,7 +5,8 @@
 #      knows, MODE is octal, and it matches SUBSYSTEM=="misc" and the
 #      device name of the uAPI header.  (Debian 12's udev 252 has no
 #      `udevadm verify`, and silently accepts a missing comma.)
-#   then in a throwaway VM (vm/run-in-vm.sh), with build/hwevent.ko loaded,
+#   then in a throwaway VM (vm/run-in-vm.sh), with build/hwevent.ko (or
+#   $HWEVENT_KO, with $HWEVENT_APP for the app) loaded,
 #   the rule in /run/udev/rules.d and a group "hwevent" added to a private
 #   copy of /etc/group:
 #   2. `udevadm test` reads the rule without a complaint (udev's own
@@ -18,6 +19,7 @@
 # code, without the daemon), nor a rule other than the shipped one.
 #
 #   scripts/udev-check.sh        # needs `make` first, and the VM's packages
+#   scripts/udev-check.sh --lint # check 1 only, on the host
 #   scripts/udev-check.sh --guest N FILE
 #                                # inside the VM: checks 2-6, numbered from
 #                                # N, TAP to FILE (the VM's log: build/vm-udev)
@@ -82,9 +84,9 @@ lint() {
 	done
 }
 
-if [ "${1-}" != --guest ]; then
-	[ -e build/hwevent.ko ] || { echo "Bail out! no build/hwevent.ko: run make first"; exit 1; }
-	echo "1..6"
+# 1, on the host.
+lint_test() {
+	local out
 	out=$(lint)
 	if [ -z "$out" ]; then
 		ok "$rule is well-formed and matches misc device $(
@@ -94,6 +96,18 @@ if [ "${1-}" != --guest ]; then
 		not_ok "$rule is well-formed"
 		diag <<<"$out"
 	fi
+}
+
+if [ "${1-}" = --lint ]; then
+	echo "1..1"
+	lint_test
+	[ $failed -eq 0 ]
+	exit
+fi
+if [ "${1-}" != --guest ]; then
+	[ -e build/hwevent.ko ] || { echo "Bail out! no build/hwevent.ko: run make first"; exit 1; }
+	echo "1..6"
+	lint_test
 	# The guest's TAP goes to a file in the VM's writable output folder,
 	# not through its console, where kernel messages interleave.
 	out=$PWD/build/vm-udev
@@ -117,8 +131,11 @@ if [ "$(hostname)" != hwevent-vm ]; then
 	echo "Bail out! --guest runs only inside vm/run-in-vm.sh (it rewrites /dev/hwevent's permissions)"
 	exit 1
 fi
-if ! { cp build/hwevent.ko /tmp/ && insmod /tmp/hwevent.ko; }; then
-	echo "Bail out! cannot load hwevent.ko"
+# The module and the app of the kernel under test (scripts/kernel-suite.sh).
+ko=${HWEVENT_KO:-build/hwevent.ko}
+app=${HWEVENT_APP:-build/event}
+if ! { cp "$ko" /tmp/hwevent.ko && insmod /tmp/hwevent.ko; }; then
+	echo "Bail out! cannot load $ko"
 	exit 1
 fi
 for _ in $(seq 50); do
@@ -167,9 +184,9 @@ else
 	diag <<<"$out"
 fi
 
-if [ ! -x build/event ]; then
-	ok "a member of group hwevent runs event # SKIP no build/event"
-elif out=$("${as_member[@]}" build/event --count 1 0.01 0 2>&1) &&
+if [ ! -x "$app" ]; then
+	not_ok "a member of group hwevent runs event: no $app"
+elif out=$("${as_member[@]}" "$app" --count 1 0.01 0 2>&1) &&
      grep -aq '^event 1: type 0' <<<"$out"; then
 	ok "a member of group hwevent runs event --count 1 0.01 0"
 else

@@ -17,7 +17,10 @@
 # What it does:
 #   1. unloads hwevent if it is loaded (the lifecycle tests need that);
 #   2. runs build/san/test_device, which loads the module itself as each
-#      test needs (its TAP lines are passed through, numbered on);
+#      test needs (its TAP lines are passed through, numbered on); where
+#      the VM has an edu device (HWEVENT_EDU=1, vm/run-in-vm.sh), runs it
+#      again with HWEVENT_TEST_NODE=hwevent-edu0: the cases on the edu
+#      node (HWEVENT_EDU_RERUN=0 leaves that out);
 #   3. unloads the module (one more test);
 #   4. checks the kernel log written since step 1 for warnings, oopses,
 #      sanitizer and slab reports (one more test).
@@ -29,7 +32,9 @@
 # Arguments are passed to test_device (patterns selecting tests).
 # Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
 # HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER,
-# HWEVENT_DEBUG_KERNEL.
+# HWEVENT_DEBUG_KERNEL; HWEVENT_EDU, HWEVENT_HOTPLUG_TTY (set by
+# vm/run-in-vm.sh), HWEVENT_EDU_RERUN, HWEVENT_HOTPLUG_ITER,
+# HWEVENT_HOTPLUG_QMP_EVERY (docs/edu.md).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -84,31 +89,59 @@ fi
 
 n=0
 failed=0
-rc=""
 echo "# guest-suite: kernel $(uname -r), $(nproc) CPUs, test binary $test_bin"
-start=$(date +%s)
-while IFS= read -r line; do
-	if [[ $line =~ ^__GUEST_SUITE_RC=([0-9]+)$ ]]; then
-		rc=${BASH_REMATCH[1]}
-	elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
-		n=$((n + 1))
-		[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
-		echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
-	elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
-		: # our own plan comes at the end
-	else
-		echo "$line"
-	fi
-done < <("$test_bin" "$@"; echo "__GUEST_SUITE_RC=$?")
-echo "# guest-suite: test_device ran $n tests in $(($(date +%s) - start)) s"
 
-n=$((n + 1))
-if [ "$rc" = 0 ] && [ "$n" -gt 1 ]; then
-	echo "ok $n - guest:test_device_exit_status"
-else
-	echo "not ok $n - guest:test_device_exit_status"
-	echo "#   test_device exited with status ${rc:-unknown} after $((n - 1)) tests"
-	failed=$((failed + 1))
+# run_device_tests NAME [ENV=VAL...] -- [PATTERN...]: one run of
+# test_device, its TAP lines numbered on, then its exit status as a test.
+run_device_tests() {
+	local name=$1 rc="" start n0=$n line
+	local env=()
+	shift
+	while [ "$1" != -- ]; do
+		env+=("$1")
+		shift
+	done
+	shift
+	start=$(date +%s)
+	while IFS= read -r line; do
+		if [[ $line =~ ^__GUEST_SUITE_RC=([0-9]+)$ ]]; then
+			rc=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
+			n=$((n + 1))
+			[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
+			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
+		elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
+			: # our own plan comes at the end
+		else
+			echo "$line"
+		fi
+	done < <(env "${env[@]}" "$test_bin" "$@"; echo "__GUEST_SUITE_RC=$?")
+	echo "# guest-suite: $name ran $((n - n0)) tests in $(($(date +%s) - start)) s"
+
+	n=$((n + 1))
+	if [ "$rc" = 0 ] && [ "$n" -gt $((n0 + 1)) ]; then
+		echo "ok $n - guest:${name}_exit_status"
+	else
+		echo "not ok $n - guest:${name}_exit_status"
+		echo "#   test_device exited with status ${rc:-unknown} after $((n - n0 - 1)) tests"
+		failed=$((failed + 1))
+	fi
+}
+run_device_tests test_device -- "$@"
+
+# The same cases again on the edu node (docs/edu.md), where the VM has an
+# edu device: all but the lifecycle suite (module load and the app, which
+# are /dev/hwevent's) and those that run once (edu, hotplug, fault).
+# Patterns given select here too; HWEVENT_EDU_RERUN=0 leaves it out.
+if [ "${HWEVENT_EDU:-0}" = 1 ] && [ "${HWEVENT_EDU_RERUN:-1}" = 1 ]; then
+	edu_suites=(register: invalid: cancel: limit: memcg: race: cancel_id:
+		queue: periodic: uring: uring_life: restart: budget: stress:)
+	mapfile -t edu_cases < <(HWEVENT_TEST_NODE=hwevent-edu0 "$test_bin" --list "${edu_suites[@]}" |
+		if [ $# -gt 0 ]; then grep -F "${@/#/-e}"; else cat; fi)
+	if [ ${#edu_cases[@]} -gt 0 ]; then
+		run_device_tests test_device_edu HWEVENT_TEST_NODE=hwevent-edu0 -- \
+			"${edu_cases[@]}"
+	fi
 fi
 
 # The kernel's own debugging tools, as a driver developer uses them: trace

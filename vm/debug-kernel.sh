@@ -1,25 +1,30 @@
 #!/bin/bash
-# Build the debug kernel the debug suite boots (scripts/debug-suite.sh),
-# once, and print the folder that holds it.
+# Build a debug kernel the debug suites boot (scripts/kernel-suite.sh
+# debug, debug-6.12), once, and print the folder that holds it.
 #
-#   vm/debug-kernel.sh            build it if needed, print its folder
-#   vm/debug-kernel.sh --cached   print its folder if it is built, else
-#                                 exit 1 without building
+#   vm/debug-kernel.sh [SERIES]            build it if needed, print its folder
+#   vm/debug-kernel.sh [SERIES] --cached   print its folder if it is built,
+#                                          else exit 1 without building
 #
-# The kernel is Debian's linux-source-6.1, configured as `make tinyconfig`
+# SERIES is 6.1 (the default: Debian 12's own kernel line) or 6.12 (Debian
+# 12's linux-6.12, the first line where io_uring cancels commands): the
+# kernel is Debian's linux-source-SERIES, built with the host's gcc-12 (the
+# compiler Debian built both lines with), configured as `make tinyconfig`
 # plus vm/debug-kernel.config: what the test VM needs (serial console,
 # initramfs, devtmpfs, modules, eventfd, io_uring, virtio-9p, memcg,
 # tracing) built in, and KASAN, lockdep, DEBUG_ATOMIC_SLEEP, kmemleak,
 # DEBUG_OBJECTS and fault injection (failslab, fail_page_alloc, fail-nth).
 # It lives in the cache shared by every clone (scripts/cachedir.sh), in a
-# folder named by a hash of the fragment, $recipe below, the source
-# package's version and the compiler, so a change to any of them builds a
-# new one:
+# folder named by the series and a hash of the fragment, $recipe below,
+# the source package's version and the compiler, so a change to any of
+# them builds a new one:
 #   FOLDER/bzImage     the kernel image
 #   FOLDER/build/      the kbuild output tree, to build modules against
 #                      (make -C FOLDER/build M=...)
 #   FOLDER/release     its release (uname -r)
-# A build took about 5 minutes on 2 cores; its log is FOLDER.log.
+# A build took about 5 minutes (6.1) on 2 cores; its log is FOLDER.log.
+# HWEVENT_BUILD_NICE (default 0) is the niceness of the compile, so that
+# run-tests.sh can build it beside the VM stages on idle CPU only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -29,11 +34,13 @@ series=6.1
 recipe=1
 
 cached_only=0
-case ${1-} in
---cached) cached_only=1 ;;
-"") ;;
-*) echo "usage: vm/debug-kernel.sh [--cached]" >&2; exit 2 ;;
-esac
+for a in "$@"; do
+	case $a in
+	--cached) cached_only=1 ;;
+	6.1 | 6.12) series=$a ;;
+	*) echo "usage: vm/debug-kernel.sh [6.1|6.12] [--cached]" >&2; exit 2 ;;
+	esac
+done
 
 srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
 if [ -z "$srcver" ]; then
@@ -54,7 +61,7 @@ fi
 "$repo/scripts/install-deps.sh" "linux-source-$series" build-essential bc \
 	bison flex libelf-dev libssl-dev cpio kmod >&2
 mkdir -p "$cache"
-exec 9>"$cache/.lock"
+exec 9>"$cache/.lock-$series"
 flock 9	# one build at a time; the other clone's may be this one
 if [ -e "$dir/ready" ]; then
 	echo "$dir"
@@ -97,7 +104,8 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 
-kmake -j"$(nproc)" bzImage modules >>"$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
+nice -n "${HWEVENT_BUILD_NICE:-0}" make -C "$src" O="$dir/build" ARCH=x86_64 \
+	-j"$(nproc)" bzImage modules >>"$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
 cp "$dir/build/arch/x86/boot/bzImage" "$dir/bzImage"
 kmake -s kernelrelease >"$dir/release"
 touch "$dir/ready"

@@ -19,6 +19,16 @@
 # environment is clean (PATH, HOME=/tmp, TERM=dumb, LANG=C.UTF-8) plus the
 # caller's CI, HWEVENT_*, CK_* and *SAN_OPTIONS variables.
 #
+# The VM is a q35 with an edu PCI device (QEMU's teaching device, which
+# hwevent drives: docs/edu.md) with id "edu0" in a PCIe root port "rp1",
+# and an empty second root port "rp2".  The host side can take it away and
+# bring it back during the run: vm/hotplug-agent.py serves device_del and
+# device_add through qemu's QMP socket, on requests the guest writes to its
+# second serial port.  The guest's environment says so: HWEVENT_EDU=1 (an
+# edu device is attached), HWEVENT_HOTPLUG_TTY=/dev/ttyS1 (the channel).
+# HWEVENT_VM_EDU=0 leaves all of that out.  The agent's log is
+# DIR/hotplug.log.
+#
 # Exit status: CMD's, or 125 when the VM itself failed: a timeout, a crash
 # (no HWEVENT-VM-EXIT marker), or any sign of a kernel problem (WARNING,
 # BUG, Oops, slub_debug report, ...) in the guest's kernel log; the
@@ -85,7 +95,8 @@ if ! flock -n 9; then
 	flock 9
 fi
 log=$out/console.log
-rm -f "$out/vm-status" "$out/vm-dmesg.log" "$log"
+rm -f "$out/vm-status" "$out/vm-dmesg.log" "$log" "$out/hotplug.log"
+edu=${HWEVENT_VM_EDU:-1}
 
 # The command as a bash script, quoted with %q: robust to any argument.
 {
@@ -95,6 +106,7 @@ rm -f "$out/vm-status" "$out/vm-dmesg.log" "$log"
 		CI | HWEVENT_* | CK_* | *SAN_OPTIONS) printf 'export %s=%q\n' "$v" "${!v}" ;;
 		esac
 	done
+	[ "$edu" = 0 ] || echo 'export HWEVENT_EDU=1 HWEVENT_HOTPLUG_TTY=/dev/ttyS1'
 	printf 'cd -- %q || exit 126\n' "$cwd"
 	printf 'exec'
 	printf ' %q' "$@"
@@ -111,7 +123,11 @@ printf '%s\n' "$repo" >"$out/vm-repo"
 # HWEVENT_TCG_THREAD=single: one TCG thread for both vCPUs (see
 # scripts/kernel-suite.sh: 7.x's boot-time text patching).
 # -cpu max: SMEP/SMAP, so stray user-pointer accesses fault.
-cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 slub_debug=FZPU $append"
+# no_timer_check: the boot-time check that the IO-APIC routes the 8254
+# timer counts its ticks against a delay loop, which a host busy with
+# other VMs breaks ("IO-APIC + timer doesn't work!", a panic seen on 7.3
+# here); virtual machines' kernels skip it.
+cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 no_timer_check slub_debug=FZPU $append"
 # shellcheck disable=SC2054 # the commas are qemu's
 qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=${HWEVENT_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -monitor none -serial stdio
@@ -119,18 +135,41 @@ qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=${HWEVENT_TCG_THREAD:-multi}"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$repo,mount_tag=hostrepo,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=hostout,security_model=none,multidevs=remap")
+# The edu device behind a PCIe root port, where the guest's PCIe (or ACPI)
+# hotplug code handles device_del; QMP and the guest's channel to the agent
+# are Unix sockets in a private folder (a socket's path is short).
+socks=""
+if [ "$edu" != 0 ]; then
+	socks=$(mktemp -d /tmp/hwevent-vm.XXXXXX)
+	# shellcheck disable=SC2054 # the commas are qemu's
+	qemu+=(-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2
+		-device edu,id=edu0,bus=rp1
+		-qmp "unix:$socks/qmp,server=on,wait=off"
+		-chardev "socket,id=agent,path=$socks/agent,server=on,wait=off"
+		-device isa-serial,chardev=agent)
+fi
 
 echo "run-in-vm: booting $kernel (TCG, timeout ${timeout_s}s): $*" >&2
+[ "$edu" = 0 ] || [ -x /usr/bin/python3 ] || "$repo/scripts/install-deps.sh" python3-minimal >&2
 start=$(date +%s)
 # qemu gets no stdin, so it neither reads keystrokes nor touches the
 # terminal; --foreground lets Ctrl-C reach it.  sed -u drops the serial
 # line's CRs without buffering, so the console is streamed live.
-interrupted=""
+interrupted="" agent=""
 trap 'interrupted=1' INT
 set +e
+if [ -n "$socks" ]; then
+	"$here/hotplug-agent.py" "$socks/qmp" "$socks/agent" \
+		</dev/null 2>"$out/hotplug.log" &
+	agent=$!
+fi
 timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$log"
 rc=${PIPESTATUS[0]}
+# The agent ends when qemu closes its sockets.
+[ -z "$agent" ] || wait "$agent"
+[ -z "$socks" ] || rm -rf "$socks"
 set -e
 trap - INT
 [ -z "$interrupted" ] || die "interrupted"

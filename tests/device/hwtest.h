@@ -21,6 +21,7 @@
 #define HWTEST_H
 
 #include <check.h>
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -87,6 +88,9 @@ extern const struct hwt_suite hwt_suite_uring_life;
 extern const struct hwt_suite hwt_suite_budget;
 extern const struct hwt_suite hwt_suite_app;
 extern const struct hwt_suite hwt_suite_examples;
+/* The edu node and its removal (edutest.h): only on the first pass. */
+extern const struct hwt_suite hwt_suite_edu;
+extern const struct hwt_suite hwt_suite_hotplug;
 /* Only on the debug kernel (HWEVENT_DEBUG_KERNEL=1): fail-nth. */
 extern const struct hwt_suite hwt_suite_fault;
 
@@ -225,12 +229,14 @@ void hwt_assert_msg_clean_at(const char *file, int line,
 /*
  * Job control must be invisible to a blocked call: fork a child that runs
  * @fn(@arg) and exits with what it returns (0 for success); when
- * @want_pending registrations are pending, plus a moment for the child to
- * block, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns the
- * child's exit status (asserts: it exited normally).
+ * @want_pending registrations are pending and the child sleeps in system
+ * call @sysno, stop it with SIGSTOP for @stop_ms, then SIGCONT.  Returns
+ * the child's exit status (asserts it exited normally).  Should the
+ * child's event come before the stop, which is right but tests nothing,
+ * it tries again, up to 5 times: *@tries says how many children ran.
  */
 int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
-			unsigned int stop_ms);
+			long sysno, unsigned int stop_ms, unsigned int *tries);
 
 /* ---- io_uring ---- */
 
@@ -248,6 +254,28 @@ bool hwt_ring_wait(struct io_uring *ring, int timeout_ms, int *res,
 void hwt_sleep_ms(unsigned int ms);
 /* Busy-wait @ns nanoseconds (for sub-scheduler-tick delays). */
 void hwt_spin_ns(uint64_t ns);
+
+/*
+ * Wait up to @timeout_ms until thread @tid (of this process, or a child)
+ * sleeps (interruptibly) in the system call @sysno, e.g. SYS_ioctl: the moment a
+ * test may signal or cancel what it waits for, known rather than guessed
+ * with a sleep.  Asserts that it happens.
+ */
+void hwt_wait_blocked(pid_t tid, long sysno, int timeout_ms);
+
+/*
+ * A thread that sends @sig to the thread that started it, once that thread
+ * sleeps in system call @sysno: a signal that comes during the wait by
+ * construction, however slow the machine.  hwt_kick_join() waits for it.
+ */
+struct hwt_kicker {
+	pthread_t target, thread;
+	pid_t tid;
+	long sysno;
+	int sig;
+};
+void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno);
+void hwt_kick_join(struct hwt_kicker *k);
 
 /*
  * Run @argv[0] with @argv, its stdout captured into @out and its stderr
@@ -277,5 +305,26 @@ void hwt_rmtree(const char *dir);
 bool hwt_contains(const char *hay, const char *needle);
 /* Count lines of @s containing @needle (case-insensitive). */
 int hwt_count_lines(const char *s, const char *needle);
+
+/*
+ * ---- The node under test ----
+ * The suite runs against /dev/hwevent, or against the node that env
+ * HWEVENT_TEST_NODE names (e.g. hwevent-edu0: the suite's rerun on an edu
+ * device, tests/guest-suite.sh).  The library's calls and names that mean
+ * /dev/hwevent are redirected here to that node, in the test files only.
+ */
+const char *hwt_node(void);
+const char *hwt_dev_path(void);
+const char *hwt_counters_dir(void);
+int hwt_node_open(int flags);
+int hwt_node_read_counters(struct hwevent_counters *c);
+int hwt_node_wait_for_device(int timeout_ms);
+#undef HWEVENT_DEV_PATH
+#define HWEVENT_DEV_PATH		hwt_dev_path()
+#undef HWEVENT_COUNTERS_DIR
+#define HWEVENT_COUNTERS_DIR		hwt_counters_dir()
+#define hwevent_open			hwt_node_open
+#define hwevent_read_counters		hwt_node_read_counters
+#define hwevent_wait_for_device		hwt_node_wait_for_device
 
 #endif /* HWTEST_H */

@@ -46,6 +46,8 @@ static const struct hwt_suite *const suites[] = {
 	&hwt_suite_app,
 	&hwt_suite_examples,
 	&hwt_suite_stress,
+	&hwt_suite_edu,		/* not when rerun on an edu node */
+	&hwt_suite_hotplug,
 	&hwt_suite_fault,	/* the last: debug kernel only */
 };
 
@@ -173,6 +175,10 @@ int main(int argc, char **argv)
 		const struct hwt_suite *hs = suites[i];
 
 		if (hs == &hwt_suite_fault && !debug_kernel())
+			continue;
+		/* They open the edu node themselves: once is enough. */
+		if ((hs == &hwt_suite_edu || hs == &hwt_suite_hotplug) &&
+		    getenv("HWEVENT_TEST_NODE"))
 			continue;
 		for (size_t j = 0; j < hs->ncases; j++) {
 			const struct hwt_case *hc = &hs->cases[j];

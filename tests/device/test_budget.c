@@ -10,11 +10,12 @@
  * ask only so many firings per second (max_file_rate_hz,
  * max_device_rate_hz): beyond, EBUSY.
  *
- * The proof: a CPU-bound task keeps most of its rate while another
+ * The proof: a CPU-bound task keeps most of its CPU while another
  * process holds all the periodic registrations the budgets allow, unread,
  * on the same CPU; and the same beside unread timerfds.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -49,8 +50,11 @@ static void set_param(const char *name, uint64_t v)
 
 static uint64_t rate_counter(void)
 {
-	char buf[32];
-	FILE *f = fopen(HWEVENT_COUNTERS_DIR "/rate_hz", "re");
+	char buf[32], path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/rate_hz", HWEVENT_COUNTERS_DIR);
+	f = fopen(path, "re");
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
@@ -260,6 +264,34 @@ END_TEST
 
 /* ---- the CPU: who can take how much of it ---- */
 
+/* CPU 0's time, in ticks, from /proc/stat: the busy loop's (user) and all. */
+struct cpu_ticks {
+	uint64_t user, total;
+};
+
+static struct cpu_ticks cpu0_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	struct cpu_ticks t = { 0, 0 };
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "cpu0 %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8)
+			break;
+	fclose(f);
+	/* user nice system idle iowait irq softirq steal */
+	t.user = v[0] + v[1];
+	for (int i = 0; i < 8; i++)
+		t.total += v[i];
+
+	ck_assert_uint_gt(t.total, 0);
+	return t;
+}
+
 /* Iterations per second of a busy loop: the median of 3 windows. */
 static double spin_rate(void)
 {
@@ -269,7 +301,9 @@ static double spin_rate(void)
 		uint64_t t0 = now_ns(), n = 0, t;
 
 		do {
-			for (volatile int i = 0; i < 1000; i++)
+			/* Long between clock reads: in the VM the clock is
+			 * often a system call, whose time is not the loop's. */
+			for (volatile int i = 0; i < 100000; i++)
 				;
 			n++;
 			t = now_ns();
@@ -367,6 +401,8 @@ hog(enum hog_kind kind, int files, int ready)
 
 struct round {
 	double ratio;		/* the busy loop's rate beside the hog / alone */
+	double share;		/* its share of CPU 0's time beside the hog,
+				 * or -1 if too few ticks went by to tell */
 	double firings;		/* the driver's firings per second meanwhile */
 };
 
@@ -374,6 +410,7 @@ struct round {
 static struct round rate_beside(enum hog_kind kind, int files)
 {
 	struct hwevent_counters c0, c1;
+	struct cpu_ticks k0, k1;
 	int ready[2], status;
 	double alone, beside;
 	struct round r;
@@ -396,43 +433,57 @@ static struct round rate_beside(enum hog_kind kind, int files)
 	/* Let every timer fire once or twice, and stop. */
 	hwt_sleep_ms(300);
 	c0 = hwt_counters();
+	k0 = cpu0_ticks();
 	t0 = now_ns();
 	beside = spin_rate();
 	t1 = now_ns();
+	k1 = cpu0_ticks();
 	c1 = hwt_counters();
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(hwt_wait_pending(0, SOON_MS));
 	r.ratio = beside / alone;
+	/* Too few ticks to tell (a VM stalled by its host): no share. */
+	r.share = k1.total - k0.total < 10 ? -1 :
+		  (double)(k1.user - k0.user) / (double)(k1.total - k0.total);
 	r.firings = (double)(c1.fired - c0.fired) * 1e9 / (double)(t1 - t0);
 	return r;
 }
 
 /*
- * The busy loop must keep 0.8x of its rate in one round of three (the
- * emulated VM shares its host: one round may be unlucky, a driver that
- * takes the CPU loses all three), and in every round the driver may fire
- * at most 1% of what the registrations would without stalling.
+ * The busy loop, pinned to CPU 0 where the hog's timers fire, must keep
+ * 0.8 of that CPU's time in one round of up to five (the emulated VM
+ * shares its host: a round may be unlucky, a driver that takes the CPU
+ * loses them all), and in every round the
+ * driver may fire at most 1% of what the registrations would without
+ * stalling.  The CPU's time is read from /proc/stat, where the driver's
+ * timer work shows as system and softirq time: the busy loop's rate by
+ * the wall clock is reported too, but a VM on a loaded host loses wall
+ * time to other VMs at random (a run here measured 5.71x and 0.34x with
+ * the driver firing nothing), while the tick counts follow what the
+ * guest's CPU ran.
  */
 static void cpu_check(enum hog_kind kind, int files, const char *what)
 {
 	const double budget = (double)DEFAULT_FILE_RATE * files;
 	double best = 0;
 
-	for (int round = 0; round < 3 && best < 0.8; round++) {
+	for (int round = 0; round < 5 && best < 0.8; round++) {
 		struct round r = rate_beside(kind, files);
 
 		hwt_diag("round %d: busy loop beside %d file(s) x %d unread %s "
-			 "registrations (%.0f Hz asked): %.2fx of its rate alone;"
-			 " the driver fired %.0f times/s", round + 1, files,
-			 DEFAULT_MAX_PENDING, what, budget, r.ratio, r.firings);
+			 "registrations (%.0f Hz asked): %.0f%% of CPU 0, %.2fx "
+			 "of its rate alone; the driver fired %.0f times/s",
+			 round + 1, files, DEFAULT_MAX_PENDING, what, budget,
+			 100 * r.share, r.ratio, r.firings);
 		ck_assert_msg(r.firings <= budget / 100, "%s registrations "
 			      "nobody consumes fired %.0f times/s", what,
 			      r.firings);
-		best = r.ratio > best ? r.ratio : best;
+		best = r.share > best ? r.share : best;
 	}
-	ck_assert_msg(best >= 0.8, "%d file(s) of unread %s registrations took "
-		      "the busy loop down to %.2fx at best", files, what, best);
+	ck_assert_msg(best >= 0.8, "%d file(s) of unread %s registrations left "
+		      "the busy loop %.0f%% of its CPU at best", files, what,
+		      100 * best);
 }
 
 static void cpu_test(enum hog_kind kind, const char *what)
@@ -444,8 +495,8 @@ static void cpu_test(enum hog_kind kind, const char *what)
 	cpu_check(kind, DEFAULT_DEVICE_RATE / DEFAULT_FILE_RATE, what);
 	/* The floor, for the record: what timerfds cost in the same place. */
 	tfd = rate_beside(HOG_TIMERFD, 1);
-	hwt_diag("beside %d unread timerfds at 10 us: %.2fx",
-		 DEFAULT_MAX_PENDING, tfd.ratio);
+	hwt_diag("beside %d unread timerfds at 10 us: %.0f%% of CPU 0, %.2fx",
+		 DEFAULT_MAX_PENDING, 100 * tfd.share, tfd.ratio);
 	hwt_assert_rest_unload();
 }
 

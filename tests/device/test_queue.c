@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hwtest.h"
@@ -244,28 +245,12 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-struct kicker {
-	pthread_t target;
-	int sig;
-	unsigned int delay_ms;
-};
-
-static void *kicker_fn(void *arg)
-{
-	struct kicker *k = arg;
-
-	hwt_sleep_ms(k->delay_ms);
-	pthread_kill(k->target, k->sig);
-	return NULL;
-}
-
 /* A caught signal ends a blocking read with EINTR; the file goes on. */
 START_TEST(queue_blocking_read_eintr)
 {
 	struct sigaction sa;
 	struct hwevent_msg m;
-	struct kicker k;
-	pthread_t t;
+	struct hwt_kicker k;
 	uint64_t t0;
 	int fd;
 
@@ -274,12 +259,11 @@ START_TEST(queue_blocking_read_eintr)
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	fd = hwt_open();
-	k = (struct kicker){ pthread_self(), SIGUSR1, 100 };
-	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
+	hwt_kick_when_blocked(&k, SIGUSR1, SYS_read);
 	t0 = now_ns();
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), -EINTR);
 	ck_assert(now_ns() - t0 < SOON_MS * NS_PER_MS);
-	pthread_join(t, NULL);
+	hwt_kick_join(&k);
 	fire_n(fd, 1);
 	ck_assert_int_eq(hwt_read_raw(fd, &m, sizeof(m)), MSG_SIZE);
 	close(fd);
@@ -304,7 +288,9 @@ static int stopped_read(void *arg)
 /* A blocking read goes on across SIGSTOP and SIGCONT. */
 START_TEST(queue_read_survives_sigstop_sigcont)
 {
-	int st = hwt_stop_cont_child(stopped_read, NULL, 1, 100);
+	unsigned int tries;
+	int st = hwt_stop_cont_child(stopped_read, NULL, 1, SYS_read, 100,
+				     &tries);
 
 	ck_assert_msg(st == 0, "the stopped and continued read failed: %s",
 		      st > 100 ? strerror(st - 100) : "setup");
@@ -468,7 +454,8 @@ static void *cpu_reg_fn(void *arg)
  * Two CPUs fire the timers of one file at the same instants: the records
  * must still come in seq order, or a reader cannot tell what it missed
  * from the gaps.  The window is small: up to ROUNDS rounds of 2 x PER_CPU
- * simultaneous firings, until one comes out of order.
+ * simultaneous firings, until one comes out of order, or for 20 s (a
+ * round takes over 5 s on the debug kernel).
  */
 START_TEST(queue_seq_order_across_cpus)
 {
@@ -489,7 +476,10 @@ START_TEST(queue_seq_order_across_cpus)
 	fd = hwevent_open(O_NONBLOCK);
 	ck_assert_int_ge(fd, 0);
 	hwt_set_queue_len(DEFAULT_QUEUE_LEN);
-	for (round = 0; round < ROUNDS && !inversions; round++) {
+	uint64_t t_end = now_ns() + 20 * NS_PER_SEC;
+
+	for (round = 0; round < ROUNDS && !inversions &&
+	     (!round || now_ns() < t_end); round++) {
 		uint64_t base = now_ns() + 150 * NS_PER_MS;
 		unsigned int got = 0;
 

@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hwtest.h"
@@ -183,21 +184,6 @@ END_TEST
 
 /* ---- SA_RESTART ---- */
 
-struct kicker {
-	pthread_t target;
-	int sig;
-	unsigned int delay_ms;
-};
-
-static void *kicker_fn(void *arg)
-{
-	struct kicker *k = arg;
-
-	hwt_sleep_ms(k->delay_ms);
-	pthread_kill(k->target, k->sig);
-	return NULL;
-}
-
 /*
  * A handler with SA_RESTART runs; the call restarts and resumes the same
  * registration: one registered, none cancelled, and the event is the
@@ -207,20 +193,18 @@ START_TEST(restart_sa_restart_resumes_registration)
 {
 	struct hwevent_counters c0;
 	struct hwevent_register r;
-	struct kicker k;
-	pthread_t t;
+	struct hwt_kicker k;
 	uint64_t t0, id;
 	int fd, ret;
 
 	install_handler(SIGUSR2, SA_RESTART);
 	fd = hwt_open();
 	c0 = hwt_counters();
-	k = (struct kicker){ pthread_self(), SIGUSR2, 50 };
-	ck_assert_int_eq(pthread_create(&t, NULL, kicker_fn, &k), 0);
+	hwt_kick_when_blocked(&k, SIGUSR2, SYS_ioctl);
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 500 * NS_PER_MS, 0, 3, 0);
 	t0 = now_ns();
 	ret = hwevent_register(fd, &r);
-	pthread_join(t, NULL);
+	hwt_kick_join(&k);
 	ck_assert_msg(ret == 0, "REGISTER: %s", strerror(-ret));
 	id = r.id;
 	ck_assert_uint_eq(r.msg.id, id);

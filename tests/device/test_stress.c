@@ -72,13 +72,24 @@ struct ref {
 	uint64_t id;
 };
 
+/*
+ * Shared by the workers, threads and processes: the workers count
+ * themselves ready once set up, and run from start until the deadline,
+ * which the test sets only when every worker was ready, so that however
+ * long setting up takes (the debug kernel), each has its full time.
+ */
+struct stress_sync {
+	atomic_int ready;
+	atomic_int start;
+	_Atomic uint64_t deadline;
+};
+
 struct stress_ctx {
 	int idx;
 	int shared_fd;
-	uint64_t deadline;
 	uint64_t seed;
 	bool is_proc;
-	atomic_int *start;
+	struct stress_sync *sync;
 	struct stress_res *res;
 };
 
@@ -450,6 +461,7 @@ static void run_worker(struct stress_ctx *x, bool dirty)
 
 	if (!w) {
 		x->res->err = -ENOMEM;
+		atomic_fetch_add(&x->sync->ready, 1);
 		return;
 	}
 	w->x = x;
@@ -461,15 +473,19 @@ static void run_worker(struct stress_ctx *x, bool dirty)
 	w->res->efd_single = w->efd_single;
 	if (w->own < 0 || w->efd_single < 0 || w->efd_periodic < 0) {
 		wfail(w, "setup", w->own < 0 ? w->own : -errno);
+		atomic_fetch_add(&x->sync->ready, 1);
 		return;
 	}
 	if (io_uring_queue_init(2 * URING_SLOTS, &w->ring, 0)) {
 		wfail(w, "io_uring_queue_init", EIO);
+		atomic_fetch_add(&x->sync->ready, 1);
 		return;
 	}
-	while (!atomic_load(x->start))
+	atomic_fetch_add(&x->sync->ready, 1);
+	while (!atomic_load(&x->sync->start))
 		hwt_sleep_ms(1);
-	while (now_ns() < x->deadline && !w->res->err)
+	while (now_ns() < atomic_load(&x->sync->deadline) &&
+	       !w->res->err)
 		one_op(w);
 	if (dirty)
 		return;		/* the process exits with all this in flight */
@@ -512,16 +528,18 @@ START_TEST(stress_all_models_threads_and_processes)
 	pid_t pid[STRESS_PROCS];
 	struct hwevent_counters c0, c1;
 	struct stress_res *res, sum;
-	atomic_int *start;
+	struct stress_sync *sync;
 	uint64_t seed = hwt_seed(), t0, dreg, dcanc, single_fired;
 	int shared, status;
 
-	res = mmap(NULL, STRESS_WORKERS * sizeof(*res) + sizeof(*start),
+	res = mmap(NULL, STRESS_WORKERS * sizeof(*res) + sizeof(*sync),
 		   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert(res != MAP_FAILED);
 	memset(res, 0, STRESS_WORKERS * sizeof(*res));
-	start = (atomic_int *)(res + STRESS_WORKERS);
-	atomic_init(start, 0);
+	sync = (struct stress_sync *)(res + STRESS_WORKERS);
+	atomic_init(&sync->ready, 0);
+	atomic_init(&sync->start, 0);
+	atomic_init(&sync->deadline, 0);
 	shared = hwevent_open(O_NONBLOCK);
 	ck_assert_int_ge(shared, 0);
 	c0 = hwt_counters();
@@ -529,8 +547,7 @@ START_TEST(stress_all_models_threads_and_processes)
 	for (int i = 0; i < STRESS_WORKERS; i++)
 		ctx[i] = (struct stress_ctx){
 			.idx = i, .shared_fd = shared, .seed = seed,
-			.deadline = t0 + 500 * NS_PER_MS + STRESS_MS * NS_PER_MS,
-			.is_proc = i >= STRESS_THREADS, .start = start,
+			.is_proc = i >= STRESS_THREADS, .sync = sync,
 			.res = &res[i],
 		};
 	fflush(NULL);
@@ -547,8 +564,14 @@ START_TEST(stress_all_models_threads_and_processes)
 	for (int i = 0; i < STRESS_THREADS; i++)
 		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_fn, &ctx[i]),
 				 0);
-	hwt_sleep_ms(500);
-	atomic_store(start, 1);
+	while (atomic_load(&sync->ready) < STRESS_WORKERS) {
+		ck_assert_msg(now_ns() - t0 < 60 * NS_PER_SEC,
+			      "only %d of %d workers set up in 60 s",
+			      atomic_load(&sync->ready), STRESS_WORKERS);
+		hwt_sleep_ms(5);
+	}
+	atomic_store(&sync->deadline, now_ns() + STRESS_MS * NS_PER_MS);
+	atomic_store(&sync->start, 1);
 	/* Half-way through, the killed worker goes, mid-flight. */
 	hwt_sleep_ms(STRESS_MS / 2);
 	kill(pid[KILLED_PROC - STRESS_THREADS], SIGKILL);
@@ -648,7 +671,7 @@ START_TEST(stress_all_models_threads_and_processes)
 	ck_assert_msg(c1.fired - c0.fired >= single_fired, "fired +%" PRIu64
 		      " < %" PRIu64 " single-shot firings",
 		      c1.fired - c0.fired, single_fired);
-	munmap(res, STRESS_WORKERS * sizeof(*res) + sizeof(*start));
+	munmap(res, STRESS_WORKERS * sizeof(*res) + sizeof(*sync));
 	hwt_assert_rest_unload();
 }
 END_TEST

@@ -216,24 +216,25 @@ END_TEST
 
 /*
  * 64 requests in flight from one ring, submitted longest-due first, due
- * 10 ms apart from 500 ms on (submitting them all takes far longer than
- * 10 ms on the debug kernel): they fire in due order (seq and fired_ns increase with the
- * due time), each completes with its own message, ids are distinct.
+ * a step apart from 500 ms on: they fire in due order (seq and fired_ns
+ * increase with the due time), each completes with its own message, ids
+ * are distinct.  Each due time counts from when its SQE was issued, so
+ * the order is fixed only if the whole submit took less than a step: if
+ * it took longer (a loaded VM, the debug kernel), the round is checked
+ * for everything but the order and tried again with a longer step.
  */
-START_TEST(uring_many_in_flight_due_order)
+static bool many_in_flight_round(int fd, uint64_t step)
 {
 	enum { N = 64 };
-	const uint64_t step = 10 * NS_PER_MS, base = 500 * NS_PER_MS;
+	const uint64_t base = 500 * NS_PER_MS;
 	struct hwevent_counters c0;
 	struct hwevent_register *r = calloc(N, sizeof(*r));
 	struct io_uring ring;
-	bool seen[N] = { false }, ids[N + 1] = { false };
+	bool seen[N] = { false }, ids[N + 1] = { false }, ordered;
 	unsigned int inversions = 0;
-	uint64_t t0, last_ud = 0;
-	int fd;
+	uint64_t t0, t1, last_ud = 0;
 
 	ck_assert_ptr_nonnull(r);
-	fd = hwt_open();
 	hwt_ring_init(&ring, N);
 	c0 = hwt_counters();
 	/* r[k] is due base + k * step; submitted from k = N - 1 down. */
@@ -247,7 +248,9 @@ START_TEST(uring_many_in_flight_due_order)
 	}
 	t0 = now_ns();
 	hwt_ring_submit(&ring, N);
-	hwt_assert_delta(&c0, N, 0, 0, N);
+	t1 = now_ns();
+	ordered = t1 - t0 < step;
+	ck_assert_uint_eq(hwt_counters().registered - c0.registered, N);
 	for (int i = 0; i < N; i++) {
 		uint64_t ud;
 		int res;
@@ -273,17 +276,34 @@ START_TEST(uring_many_in_flight_due_order)
 			      "id %llu", (unsigned long long)r[k].id);
 		ids[r[k].id] = true;
 		ck_assert_uint_ge(r[k].msg.fired_ns, t0 + base + (uint64_t)k * step);
-		if (k) {
+		if (k && ordered) {
 			ck_assert_msg(r[k].msg.seq > r[k - 1].msg.seq, "due %d ms: "
 				      "seq %llu, due %d ms: seq %llu",
-				      (k + 1) * 10, (unsigned long long)r[k].msg.seq,
-				      k * 10, (unsigned long long)r[k - 1].msg.seq);
+				      (int)((base + k * step) / NS_PER_MS),
+				      (unsigned long long)r[k].msg.seq,
+				      (int)((base + (k - 1) * step) / NS_PER_MS),
+				      (unsigned long long)r[k - 1].msg.seq);
 			ck_assert_uint_gt(r[k].msg.fired_ns, r[k - 1].msg.fired_ns);
 		}
 	}
 	hwt_assert_delta(&c0, N, N, 0, 0);
 	io_uring_queue_exit(&ring);
 	free(r);
+	if (!ordered)
+		hwt_diag("submitting took %.1f ms, more than the %.1f ms step: "
+			 "again, with a longer step", (double)(t1 - t0) / 1e6,
+			 (double)step / 1e6);
+	return ordered;
+}
+
+START_TEST(uring_many_in_flight_due_order)
+{
+	uint64_t step = 10 * NS_PER_MS;
+	int fd = hwt_open(), round;
+
+	for (round = 0; round < 4 && !many_in_flight_round(fd, step); round++)
+		step *= 4;
+	ck_assert_msg(round < 4, "every submit took longer than its step");
 	close(fd);
 	hwt_assert_rest();
 }
@@ -587,7 +607,7 @@ END_TEST
 START_TEST(uring_close_device_fd_requests_complete)
 {
 	enum { N = 4 };
-	struct hwevent_counters c0;
+	struct hwevent_counters c0, c1;
 	struct hwevent_register r[N];
 	struct io_uring ring;
 	uint64_t t0;
@@ -604,7 +624,11 @@ START_TEST(uring_close_device_fd_requests_complete)
 		submit_register(&ring, fd, &r[i], (uint64_t)i);
 	}
 	close(fd);
-	hwt_assert_delta(&c0, N, 0, 0, N);
+	/* None cancelled by the close (one may have fired by now, on a slow
+	 * VM: that is not what this tests). */
+	c1 = hwt_counters();
+	ck_assert_uint_eq(c1.registered - c0.registered, N);
+	ck_assert_uint_eq(c1.cancelled - c0.cancelled, 0);
 	for (int i = 0; i < N; i++) {
 		uint64_t ud;
 		int res;
@@ -1134,7 +1158,7 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(uring_defer_taskrun_request_completes, HWT_LOADED, 60),
 	HWT_CASE(uring_sqpoll_request_completes, HWT_LOADED, 60),
 	HWT_CASE(uring_iosqe_async_works, HWT_LOADED, 60),
-	HWT_CASE(uring_many_in_flight_due_order, HWT_LOADED, 60),
+	HWT_CASE(uring_many_in_flight_due_order, HWT_LOADED, 120),
 	HWT_CASE(uring_eventfd_completes_at_once, HWT_LOADED, 60),
 	HWT_CASE(uring_queue_completes_at_once, HWT_LOADED, 60),
 	HWT_CASE(uring_reserved_einval, HWT_LOADED, 60),

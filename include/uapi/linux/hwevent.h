@@ -2,10 +2,12 @@
 /*
  * hwevent: notify an application about (simulated) hardware events.
  *
- * The user-visible interface of the hwevent misc device, /dev/hwevent,
- * shared by the kernel module and every userspace program.  A timer in the
- * driver stands in for the device's interrupt; when it fires, the driver
- * notifies the application in the way the registration asked for.
+ * The user-visible interface of the hwevent device nodes, shared by the
+ * kernel module and every userspace program.  On /dev/hwevent a timer in
+ * the driver stands in for the device's interrupt; on /dev/hwevent-eduN
+ * (HWEVENT_SOURCE_EDU) the event is a real interrupt of a PCI device.
+ * When it fires, the driver notifies the application in the way the
+ * registration asked for.  Both take the same calls.
  *
  * All structures use fixed-width types, 64-bit fields aligned to 8 bytes
  * (__aligned_u64) and explicit padding, so their layout is the same for
@@ -153,6 +155,12 @@ struct hwevent_register {
 	struct hwevent_msg msg;
 };
 
+/*
+ * Prefix of the edu nodes' names: /dev/hwevent-edu0, and
+ * /sys/class/misc/hwevent-edu0, for the first bound device.
+ */
+#define HWEVENT_EDU_NAME_PREFIX	"hwevent-edu"
+
 /* Not in the kernel's ioctl registry (Documentation/.../ioctl-number.rst). */
 #define HWEVENT_IOC_MAGIC	0xE7
 
@@ -267,5 +275,69 @@ struct hwevent_uring_cmd {
 	__aligned_u64 addr;
 	__aligned_u64 reserved;
 };
+
+/**
+ * enum hwevent_source - what makes the events of a device node
+ * @HWEVENT_SOURCE_TIMER: a timer alone: /dev/hwevent, the simulation.
+ * @HWEVENT_SOURCE_EDU: an interrupt of QEMU's edu PCI device (vendor
+ *	0x1234, device 0x11e8): /dev/hwevent-edu0, /dev/hwevent-edu1, ...,
+ *	one per bound device.  At the due time the driver makes the device
+ *	raise its interrupt, and delivers the event from the interrupt.
+ */
+enum hwevent_source {
+	HWEVENT_SOURCE_TIMER = 0,
+	HWEVENT_SOURCE_EDU = 1,
+};
+
+/* &hwevent_info.irq_mode: how the device interrupts. */
+#define HWEVENT_IRQ_NONE	0	/* no interrupt: the timer source */
+#define HWEVENT_IRQ_INTX	1	/* the legacy INTx line */
+#define HWEVENT_IRQ_MSI		2	/* a message-signalled interrupt */
+
+/* &hwevent_info.flags, out: the driver delivers from the threaded handler. */
+#define HWEVENT_INFO_IRQ_THREAD	(1U << 0)
+
+/**
+ * struct hwevent_info - argument of HWEVENT_IOC_INFO
+ * @flags: in: must be 0; out: HWEVENT_INFO_* flags.
+ * @source: out: an &enum hwevent_source.
+ * @irq_mode: out: HWEVENT_IRQ_NONE, HWEVENT_IRQ_INTX or HWEVENT_IRQ_MSI.
+ * @hw_version: out: for HWEVENT_SOURCE_EDU, the device's identification
+ *	register (0x010000ed for version 1.0); else 0.
+ * @vendor: out: the PCI vendor id (0x1234), or 0.
+ * @device: out: the PCI device id (0x11e8), or 0.
+ * @irqs: out: the device's interrupts the driver handled so far.
+ * @bus_id: out: the PCI address, as in /sys/bus/pci/devices/ (e.g.
+ *	"0000:01:00.0"), NUL-terminated; empty for the timer source.
+ * @reserved: in: must be 0; out: 0.
+ */
+struct hwevent_info {
+	__u32 flags;
+	__u32 source;
+	__u32 irq_mode;
+	__u32 hw_version;
+	__u16 vendor;
+	__u16 device;
+	__u32 pad;
+	__aligned_u64 irqs;
+	char bus_id[32];
+	__aligned_u64 reserved[4];
+};
+
+/*
+ * Which device this open file is on.  EINVAL for non-zero flags or
+ * reserved fields; ENODEV once the device is gone.
+ *
+ * A device can go away while files are open on it (an edu device that is
+ * unplugged or unbound).  Then, on such a file: every pending request
+ * fails with ENODEV (one whose event fired first completes as usual);
+ * every registration ends (counted cancelled); each ioctl and io_uring
+ * command, new or restarted, fails with ENODEV; poll(2) reports EPOLLHUP
+ * and EPOLLERR (and EPOLLIN while records remain); read(2) returns the
+ * records queued before, then fails with ENODEV, without blocking; the
+ * file's owner gets SIGIO with POLL_HUP if it asked for SIGIO; close(2)
+ * works as always.  The node itself disappears at once.
+ */
+#define HWEVENT_IOC_INFO	_IOWR(HWEVENT_IOC_MAGIC, 0x04, struct hwevent_info)
 
 #endif /* _UAPI_LINUX_HWEVENT_H */

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hwevent - notify applications about (simulated) hardware events
+ * hwevent - notify applications about hardware events: the notification core
  *
  * The Linux counterpart of the "Hardware Event Sample" of the Windows
- * driver samples.  An application registers a notification through
- * /dev/hwevent; a soft hrtimer stands in for the device's interrupt and the
- * deferred routine it would schedule: its callback runs in softirq context,
- * like a DPC at DISPATCH_LEVEL.  When it fires the driver notifies the
- * application in the way the registration asked for:
+ * driver samples.  An application registers a notification through a
+ * device node of the driver.  A soft hrtimer, armed for the due time, runs
+ * its callback in softirq context, like a DPC at DISPATCH_LEVEL, and hands
+ * the event to the node's source (hwevent_core.h): on /dev/hwevent
+ * (hwevent_timer.c) the timer is the device, and the event fires there;
+ * on /dev/hwevent-eduN (hwevent_edu.c) the source makes a PCI device
+ * interrupt, and the event fires from the interrupt.  When it fires the
+ * core notifies the application in the way the registration asked for:
  *
  *  - HWEVENT_TYPE_REQUEST: a pending request completes with a message.
  *    The request is the ioctl itself (it sleeps, interruptibly), or an
@@ -21,19 +24,24 @@
  *
  * A path through this file, in the order of a registration's life:
  *
- *  1. open: hwevent_open() makes the file's context.
+ *  1. open: hwevent_open() makes the file's context, on its device.
  *  2. register: hwevent_register() checks the argument, reserves a slot
  *     under the file's limit, creates the registration
  *     (hwevent_reg_create()) and inserts it (hwevent_reg_insert()): id,
  *     pending request, armed timer.  A synchronous request then sleeps in
  *     hwevent_wait_sync(); HWEVENT_IOC_WAIT adds more requests.
- *  3. fire: hwevent_timer_fn() delivers the event and, for a request,
+ *  3. fire: hwevent_timer_fn() hands the due event to the source, which
+ *     calls hwevent_reg_fire(): it delivers the event and, for a request,
  *     claims the oldest pending one and completes it.
  *  4. complete or cancel: a request is completed by whoever claimed it:
  *     the callback, HWEVENT_IOC_CANCEL, a signal, io_uring's own cancel,
  *     its deadline, or the exit of its submitter.  A registration ends in
  *     hwevent_reg_dispose() (stop, then free).
  *  5. release: hwevent_release() disposes of everything left.
+ *  6. the device: hwevent_dev_add() makes the node of a source,
+ *     hwevent_dev_remove() takes it away, and with it every
+ *     registration of the files still open on it, which outlive it
+ *     (hwevent_file_gone()).
  *
  * The rules that make this safe are written above struct hwevent_file;
  * docs/design.md has the why.
@@ -43,6 +51,7 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/kref.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/fs.h>
@@ -68,6 +77,7 @@
 #include <linux/hwevent.h>
 
 #include "hwevent_compat.h"
+#include "hwevent_core.h"
 
 #define CREATE_TRACE_POINTS
 #include "hwevent_trace.h"
@@ -79,6 +89,7 @@ static_assert(offsetof(struct hwevent_register, id) == 64);
 static_assert(sizeof(struct hwevent_cancel) == 16);
 static_assert(sizeof(struct hwevent_wait) == 88);
 static_assert(sizeof(struct hwevent_uring_cmd) == 16);
+static_assert(sizeof(struct hwevent_info) == 96);
 
 /* ------------------------------------------------------------------ */
 /* Objects, locks and lifetimes                                        */
@@ -89,10 +100,15 @@ static_assert(sizeof(struct hwevent_uring_cmd) == 16);
 #define HWEVENT_MARK_DONE	XA_MARK_1
 
 /**
- * struct hwevent_file - the context of one open file of /dev/hwevent
- * @regs: the file's registrations, by id.  Its xa_lock, taken with BH
- *	disabled since the timer callbacks take it in softirq context, is
- *	the file's lock: it protects @regs, @next_id, @nr_pending, @rate_hz,
+ * struct hwevent_file - the context of one open file of a device node
+ * @hdev: the device, referenced for as long as the file is open.
+ * @dev_node: in &hwevent_dev.files.
+ * @gone: the device is gone (hwevent_file_gone()): nothing is registered
+ *	or waited for any more.  Set under the file lock.
+ * @regs: the file's registrations, by id.  Its xa_lock, taken with
+ *	interrupts disabled since a source may fire from its hard interrupt
+ *	handler (and the timers fire in softirq context), is the file's
+ *	lock: it protects @gone, @regs, @next_id, @nr_pending, @rate_hz,
  *	@uring_waiters, @parked, @stalled, @queue, @queue_lost,
  *	@queue_lost_ns and, in every registration, &hwevent_reg.waiters,
  *	&hwevent_reg.lost, &hwevent_reg.done and &hwevent_reg.stalled, and in
@@ -108,6 +124,12 @@ static_assert(sizeof(struct hwevent_uring_cmd) == 16);
  *	because their consumer did not consume (see hwevent_reg_stall()).
  * @rearm_work: restarts the stalled EVENTFD registrations whose eventfd
  *	was read, from outside the eventfd's wake-up.
+ * @efd_watches: the eventfds the file's periodic EVENTFD registrations
+ *	signal, one &struct hwevent_efd_watch each, however many
+ *	registrations share it.
+ * @efd_lock: protects @efd_watches and &hwevent_efd_watch.users; taken
+ *	only in process context, where registrations are made and disposed
+ *	of.
  * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
@@ -164,8 +186,28 @@ static_assert(sizeof(struct hwevent_uring_cmd) == 16);
  * The module cannot be unloaded while any file is open (the misc core
  * takes a module reference on open), and release leaves no timer or work
  * behind, so no callback can run after the module is gone.
+ *
+ * Lifetime of a file that outlives its device:
+ *
+ * Each open file holds a reference to its &hwevent_dev, so the device's
+ * counters, name and source stay valid until the last file is closed,
+ * whatever became of the hardware.  When the source takes its device
+ * away (hwevent_dev_remove(), from the PCI driver's remove), the node
+ * goes first (misc_deregister(), which waits for opens in progress), then
+ * under &hwevent_dev.files_lock every open file is marked @gone under its
+ * own lock and all its registrations are disposed of, their requests
+ * failed with ENODEV.  @gone is the one decision point: a registration or
+ * request is inserted under the file lock only while the file is not
+ * gone, so none can slip in after the sweep, and each entry point that
+ * finds @gone returns ENODEV.  The source's @stop, called by every
+ * dispose, takes the registration off the source's own lists; once the
+ * sweep is over no registration of the device exists, so no timer, and no
+ * interrupt, touches the hardware on behalf of a file again.
  */
 struct hwevent_file {
+	struct hwevent_dev *hdev;
+	struct list_head dev_node;
+	bool gone;
 	struct xarray regs;
 	u32 next_id;
 	unsigned int nr_pending;
@@ -173,6 +215,8 @@ struct hwevent_file {
 	u64 rate_hz;
 	struct list_head stalled;
 	struct work_struct rearm_work;
+	struct list_head efd_watches;
+	struct mutex efd_lock;		/* @efd_watches, watch users */
 	struct delayed_work reap_work;
 	struct list_head uring_waiters;
 	struct list_head parked;
@@ -186,8 +230,34 @@ struct hwevent_file {
 };
 
 /**
+ * struct hwevent_efd_watch - how a file learns that an eventfd was read
+ * @node: in &hwevent_file.efd_watches.
+ * @ctx: the eventfd; the watch's own reference.
+ * @wait: on the eventfd's wait queue: every read of the eventfd wakes it
+ *	with EPOLLOUT.  One entry per file and eventfd, not per registration:
+ *	each signal of the eventfd walks its wait queue, so entries per
+ *	registration would make n registrations on one eventfd cost n^2.
+ * @wqh: the eventfd's wait queue.
+ * @reads: reads of the eventfd seen by @wait.
+ * @users: periodic EVENTFD registrations of the file on it, under
+ *	&hwevent_file.efd_lock; the last one to go frees the watch, after
+ *	taking @wait off the queue, which also waits for a running wake-up.
+ * @hf: the file.
+ */
+struct hwevent_efd_watch {
+	struct list_head node;
+	struct eventfd_ctx *ctx;
+	wait_queue_entry_t wait;
+	wait_queue_head_t *wqh;
+	atomic_t reads;
+	unsigned int users;
+	struct hwevent_file *hf;
+};
+
+/**
  * struct hwevent_reg - one registered notification
- * @timer: the simulated device interrupt.
+ * @timer: expires at the due time (and every period), in softirq context.
+ * @src: the device, and a list node for its source.
  * @hf: the open file it was registered on.
  * @efd: EVENTFD: the driver's reference to the eventfd, dropped by the
  *	callback after the last firing, or by the owner.
@@ -210,15 +280,14 @@ struct hwevent_file {
  *	consumes; its missed periods are counted when it restarts.
  * @stall_node: in &hwevent_file.stalled while stalled (QUEUE, EVENTFD).
  * @rate_hz: what it takes of its file's and the device's rate budgets.
- * @efd_wait: periodic EVENTFD: on the eventfd's wait queue, to learn when
- *	the eventfd is read.
- * @efd_wqh: the eventfd's wait queue.
- * @efd_reads: reads of the eventfd seen by @efd_wait.
- * @efd_reads_seen: @efd_reads just before the callback last signalled.
+ * @efd_watch: periodic EVENTFD: tells when the eventfd is read.
+ * @efd_reads_seen: &hwevent_efd_watch.reads just before the callback last
+ *	signalled.
  * @efd_signalled: the callback signalled the eventfd at least once.
  */
 struct hwevent_reg {
 	struct hrtimer timer;
+	struct hwevent_src_reg src;
 	struct hwevent_file *hf;
 	struct eventfd_ctx *efd;
 	u64 efd_debt;
@@ -233,9 +302,7 @@ struct hwevent_reg {
 	bool stalled;
 	struct list_head stall_node;
 	u64 rate_hz;
-	wait_queue_entry_t efd_wait;
-	wait_queue_head_t *efd_wqh;
-	atomic_t efd_reads;
+	struct hwevent_efd_watch *efd_watch;
 	int efd_reads_seen;
 	bool efd_signalled;
 };
@@ -305,19 +372,11 @@ struct hwevent_waiter {
 static struct kmem_cache *hwevent_reg_cache;
 
 /*
- * Device-wide counters, shown in /sys/class/misc/hwevent/counters/.  Every
- * accepted registration ends either by its single firing or by a cancel,
- * so at rest registered == cancelled + pending + single-shot firings.
+ * The counters are each device's (&hwevent_dev), shown in
+ * /sys/class/misc/NAME/counters/.  Every accepted registration ends either
+ * by its single firing or by a cancel, so at rest registered == cancelled
+ * + pending + single-shot firings.
  */
-static atomic64_t hwevent_registered = ATOMIC64_INIT(0);
-static atomic64_t hwevent_fired = ATOMIC64_INIT(0);
-static atomic64_t hwevent_cancelled = ATOMIC64_INIT(0);
-static atomic64_t hwevent_pending = ATOMIC64_INIT(0);
-static atomic64_t hwevent_lost = ATOMIC64_INIT(0);
-/* The summed rate of all periodic registrations, in Hz. */
-static atomic64_t hwevent_rate_hz = ATOMIC64_INIT(0);
-/* Number of the last firing, for hwevent_msg.seq. */
-static atomic64_t hwevent_seq = ATOMIC64_INIT(0);
 
 /* ------------------------------------------------------------------ */
 /* Module parameters                                                   */
@@ -428,7 +487,8 @@ static struct hwevent_reg *__hwevent_reg_take(struct hwevent_file *hf, u64 id);
 static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 				   struct hwevent_reg *reg);
 static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status);
-static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark);
+static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark,
+				 int status);
 static void __hwevent_reg_rearm(struct hwevent_file *hf,
 				struct hwevent_reg *reg);
 #if !HWEVENT_URING_CANCELABLE
@@ -444,7 +504,7 @@ static void hwevent_reap_work(struct work_struct *work)
 	struct hwevent_file *hf = container_of(to_delayed_work(work),
 					       struct hwevent_file, reap_work);
 
-	hwevent_reg_free_all(hf, HWEVENT_MARK_DONE);
+	hwevent_reg_free_all(hf, HWEVENT_MARK_DONE, -ECANCELED);
 }
 
 /* Restart the stalled EVENTFD registrations whose eventfd was read. */
@@ -454,16 +514,23 @@ static void hwevent_rearm_work(struct work_struct *work)
 					       rearm_work);
 	struct hwevent_reg *reg, *tmp;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	list_for_each_entry_safe(reg, tmp, &hf->stalled, stall_node)
 		if (reg->type == HWEVENT_TYPE_EVENTFD &&
-		    atomic_read(&reg->efd_reads) != reg->efd_reads_seen)
+		    atomic_read(&reg->efd_watch->reads) != reg->efd_reads_seen)
 			__hwevent_reg_rearm(hf, reg);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 }
 
+/*
+ * The misc core calls this under its lock, with file->private_data its
+ * &hwevent_dev.misc: hwevent_dev_remove(), which deregisters the node
+ * first, waits for it.
+ */
 static int hwevent_open(struct inode *inode, struct file *file)
 {
+	struct hwevent_dev *hdev = container_of(file->private_data,
+						struct hwevent_dev, misc);
 	unsigned int len = READ_ONCE(queue_len);
 	struct hwevent_file *hf;
 	int ret;
@@ -484,17 +551,32 @@ static int hwevent_open(struct inode *inode, struct file *file)
 		goto err_free_queue;
 	/* Accounted: the xarray's nodes are charged to the caller too. */
 	xa_init_flags(&hf->regs,
-		      XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH | XA_FLAGS_ACCOUNT);
+		      XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
 	atomic_set(&hf->nr_waits, 0);
 	INIT_LIST_HEAD(&hf->stalled);
 	INIT_WORK(&hf->rearm_work, hwevent_rearm_work);
+	INIT_LIST_HEAD(&hf->efd_watches);
+	mutex_init(&hf->efd_lock);
 	INIT_DELAYED_WORK(&hf->reap_work, hwevent_reap_work);
 	INIT_LIST_HEAD(&hf->uring_waiters);
 	INIT_LIST_HEAD(&hf->parked);
 	mutex_init(&hf->read_lock);
 	init_waitqueue_head(&hf->read_wq);
+
+	mutex_lock(&hdev->files_lock);
+	if (hdev->gone) {
+		mutex_unlock(&hdev->files_lock);
+		ret = -ENODEV;
+		goto err_free_queue;
+	}
+	kref_get(&hdev->ref);
+	hf->hdev = hdev;
+	list_add_tail(&hf->dev_node, &hdev->files);
+	mutex_unlock(&hdev->files_lock);
+
 	file->private_data = hf;
-	pr_debug("%s[%d]: open\n", current->comm, task_pid_nr(current));
+	pr_debug("%s[%d]: open %s\n", current->comm, task_pid_nr(current),
+		 hdev->name);
 	return stream_open(inode, file);
 
 err_free_queue:
@@ -609,74 +691,133 @@ static int hwevent_reserve(struct hwevent_file *hf, u64 rate_hz)
 {
 	int ret = 0;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	if (hf->nr_pending >= READ_ONCE(max_pending)) {
 		ret = -ENOSPC;
 	} else if (hf->rate_hz + rate_hz > READ_ONCE(max_file_rate_hz)) {
 		ret = -EBUSY;
-	} else if (atomic64_add_return(rate_hz, &hwevent_rate_hz) >
+	} else if (atomic64_add_return(rate_hz, &hf->hdev->rate_hz) >
 		   READ_ONCE(max_device_rate_hz)) {
-		atomic64_sub(rate_hz, &hwevent_rate_hz);
+		atomic64_sub(rate_hz, &hf->hdev->rate_hz);
 		ret = -EBUSY;
 	} else {
 		hf->nr_pending++;
 		hf->rate_hz += rate_hz;
 	}
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	return ret;
 }
 
 static void hwevent_unreserve(struct hwevent_file *hf, u64 rate_hz)
 {
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	hf->nr_pending--;
 	hf->rate_hz -= rate_hz;
-	xa_unlock_bh(&hf->regs);
-	atomic64_sub(rate_hz, &hwevent_rate_hz);
+	xa_unlock_irq(&hf->regs);
+	atomic64_sub(rate_hz, &hf->hdev->rate_hz);
 }
 
 /*
- * A periodic eventfd registration's entry on the eventfd's wait queue: a
- * read of the eventfd wakes it with EPOLLOUT, which tells a stalled
- * registration that its consumer consumes again.  Any context, under the
- * eventfd's own lock: only atomics here, the restart is @rearm_work's.
+ * A file's entry on an eventfd's wait queue: a read of the eventfd wakes it
+ * with EPOLLOUT, which tells the stalled registrations on that eventfd
+ * that their consumer consumes again.  Any context, under the eventfd's
+ * own lock: only atomics here, the restart is @rearm_work's.  A stall
+ * decided while this runs is followed by the signal of its own firing, so
+ * the consumer's next read comes here again and finds it.
  */
 static int hwevent_efd_wake(wait_queue_entry_t *wait, unsigned int mode,
 			    int sync, void *key)
 {
-	struct hwevent_reg *reg = container_of(wait, struct hwevent_reg,
-					       efd_wait);
+	struct hwevent_efd_watch *watch =
+		container_of(wait, struct hwevent_efd_watch, wait);
+	struct hwevent_file *hf = watch->hf;
 
 	if (key_to_poll(key) & EPOLLOUT) {
-		atomic_inc(&reg->efd_reads);
-		if (READ_ONCE(reg->stalled))
-			queue_work(system_wq, &reg->hf->rearm_work);
+		atomic_inc(&watch->reads);
+		if (!list_empty_careful(&hf->stalled))
+			queue_work(system_wq, &hf->rearm_work);
 	}
 	return 0;
 }
 
 struct hwevent_efd_table {
 	poll_table pt;
-	struct hwevent_reg *reg;
+	struct hwevent_efd_watch *watch;
 };
 
 static void hwevent_efd_queue(struct file *file, wait_queue_head_t *wqh,
 			      poll_table *pt)
 {
-	struct hwevent_reg *reg = container_of(pt, struct hwevent_efd_table,
-					       pt)->reg;
+	struct hwevent_efd_watch *watch =
+		container_of(pt, struct hwevent_efd_table, pt)->watch;
 
-	reg->efd_wqh = wqh;
-	add_wait_queue(wqh, &reg->efd_wait);
+	watch->wqh = wqh;
+	add_wait_queue(wqh, &watch->wait);
+}
+
+/*
+ * The file's watch of the eventfd @ctx, open as @file, made if it has none
+ * yet; process context.  NULL when it cannot be made.
+ */
+static struct hwevent_efd_watch *
+hwevent_efd_watch_get(struct hwevent_file *hf, struct file *file,
+		      struct eventfd_ctx *ctx)
+{
+	struct hwevent_efd_table table;
+	struct hwevent_efd_watch *watch;
+
+	mutex_lock(&hf->efd_lock);
+	list_for_each_entry(watch, &hf->efd_watches, node) {
+		if (watch->ctx == ctx) {
+			watch->users++;
+			goto out;
+		}
+	}
+	watch = kzalloc(sizeof(*watch), GFP_KERNEL_ACCOUNT);
+	if (!watch)
+		goto out;
+	/* Its own reference: it may outlive the registration that made it. */
+	watch->ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(watch->ctx)) {
+		kfree(watch);
+		watch = NULL;
+		goto out;
+	}
+	watch->hf = hf;
+	watch->users = 1;
+	init_waitqueue_func_entry(&watch->wait, hwevent_efd_wake);
+	table.watch = watch;
+	init_poll_funcptr(&table.pt, hwevent_efd_queue);
+	vfs_poll(file, &table.pt);
+	list_add(&watch->node, &hf->efd_watches);
+out:
+	mutex_unlock(&hf->efd_lock);
+	return watch;
+}
+
+static void hwevent_efd_watch_put(struct hwevent_file *hf,
+				  struct hwevent_efd_watch *watch)
+{
+	mutex_lock(&hf->efd_lock);
+	if (--watch->users) {
+		mutex_unlock(&hf->efd_lock);
+		return;
+	}
+	list_del(&watch->node);
+	mutex_unlock(&hf->efd_lock);
+	/* Waits for a wake-up running under the queue's lock. */
+	if (watch->wqh)
+		remove_wait_queue(watch->wqh, &watch->wait);
+	eventfd_ctx_put(watch->ctx);
+	kfree(watch);
 }
 
 /*
  * Take a reference to the caller's eventfd @fd, in its own context and
- * descriptor table; a periodic registration also joins its wait queue.
+ * descriptor table; a periodic registration also watches its reads.
  */
 static int hwevent_efd_get(struct hwevent_reg *reg, int fd)
 {
-	struct hwevent_efd_table table = { .reg = reg };
 	struct file *file;
 
 	if (!reg->period_ns) {
@@ -691,10 +832,13 @@ static int hwevent_efd_get(struct hwevent_reg *reg, int fd)
 		fput(file);
 		return PTR_ERR(reg->efd);
 	}
-	init_waitqueue_func_entry(&reg->efd_wait, hwevent_efd_wake);
-	init_poll_funcptr(&table.pt, hwevent_efd_queue);
-	vfs_poll(file, &table.pt);
+	reg->efd_watch = hwevent_efd_watch_get(reg->hf, file, reg->efd);
 	fput(file);
+	if (!reg->efd_watch) {
+		eventfd_ctx_put(reg->efd);
+		reg->efd = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -713,6 +857,8 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 			      HRTIMER_MODE_REL_SOFT);
 	INIT_LIST_HEAD(&reg->waiters);
 	INIT_LIST_HEAD(&reg->stall_node);
+	reg->src.dev = hf->hdev;
+	INIT_LIST_HEAD(&reg->src.node);
 	reg->hf = hf;
 	reg->cookie = arg->cookie;
 	reg->period_ns = arg->period_ns;
@@ -731,9 +877,8 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 
 static void hwevent_reg_destroy(struct hwevent_reg *reg)
 {
-	/* No wake-up runs on it once it is off the wait queue. */
-	if (reg->efd_wqh)
-		remove_wait_queue(reg->efd_wqh, &reg->efd_wait);
+	if (reg->efd_watch)
+		hwevent_efd_watch_put(reg->hf, reg->efd_watch);
 	if (reg->efd)
 		eventfd_ctx_put(reg->efd);
 	kmem_cache_free(hwevent_reg_cache, reg);
@@ -743,7 +888,8 @@ static void hwevent_reg_destroy(struct hwevent_reg *reg)
  * Insert @reg, whose slot the caller reserved, into its file: give it an
  * id, write the id to @uid, link its first request @w (if any) and arm its
  * timer due in @due_ns.  From then on the file owns it.  Returns the id,
- * or a negative errno with nothing inserted.
+ * or a negative errno with nothing inserted: -ENODEV once the device is
+ * gone, decided under the file lock (see struct hwevent_file).
  */
 static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 			      struct hwevent_waiter *w, u64 __user *uid,
@@ -752,11 +898,12 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 	u32 id;
 	int ret;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	/* A reserved slot: lookups do not see it until @reg is stored. */
-	ret = __xa_alloc_cyclic(&hf->regs, &id, NULL, XA_LIMIT(1, U32_MAX),
+	ret = hf->gone ? -ENODEV :
+	      __xa_alloc_cyclic(&hf->regs, &id, NULL, XA_LIMIT(1, U32_MAX),
 				&hf->next_id, GFP_KERNEL_ACCOUNT);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	if (ret < 0)
 		return ret;
 
@@ -766,9 +913,9 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 	 * fires, even while this runs in an io_uring worker.
 	 */
 	if (put_user((u64)id, uid)) {
-		xa_lock_bh(&hf->regs);
+		xa_lock_irq(&hf->regs);
 		__xa_erase(&hf->regs, id);
-		xa_unlock_bh(&hf->regs);
+		xa_unlock_irq(&hf->regs);
 		return -EFAULT;
 	}
 
@@ -776,16 +923,22 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 	if (w && w->is_uring)
 		hwevent_uring_mark_cancelable(w->uring.cmd, issue_flags);
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
+	if (hf->gone) {
+		/* The device went while the id was on its way. */
+		__xa_erase(&hf->regs, id);
+		xa_unlock_irq(&hf->regs);
+		return -ENODEV;
+	}
 	/* Replaces the reserved entry: nothing to allocate. */
 	__xa_store(&hf->regs, id, reg, GFP_NOWAIT);
 	reg->id = id;
 	if (w)
 		__hwevent_waiter_queue(hf, reg, w);
-	atomic64_inc(&hwevent_registered);
-	atomic64_inc(&hwevent_pending);
+	atomic64_inc(&hf->hdev->registered);
+	atomic64_inc(&hf->hdev->pending);
 	hrtimer_start(&reg->timer, ns_to_ktime(due_ns), HRTIMER_MODE_REL_SOFT);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	return id;
 }
 
@@ -829,13 +982,13 @@ static void hwevent_waiter_abandon(struct hwevent_waiter *w)
 	struct hwevent_reg *reg = NULL;
 	bool queued;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	queued = w->state == HWEVENT_WAITER_QUEUED;
 	if (queued)
 		reg = __hwevent_waiter_withdraw(hf, w);
 	else if (w->owns_reg)
 		reg = __hwevent_reg_take(hf, w->reg_id);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 
 	if (!queued) {
 		/* Claimed by another: wait for its completion to be done. */
@@ -843,12 +996,12 @@ static void hwevent_waiter_abandon(struct hwevent_waiter *w)
 		if (!w->status) {
 			struct hwevent_reg *r;
 
-			xa_lock_bh(&hf->regs);
+			xa_lock_irq(&hf->regs);
 			r = w->owns_reg ? NULL : xa_load(&hf->regs, w->reg_id);
 			if (r)
 				r->lost++;
-			atomic64_inc(&hwevent_lost);
-			xa_unlock_bh(&hf->regs);
+			atomic64_inc(&hf->hdev->lost);
+			xa_unlock_irq(&hf->regs);
 		}
 	}
 	if (reg)
@@ -872,7 +1025,7 @@ static struct hwevent_waiter *hwevent_unpark(struct hwevent_file *hf,
 
 	if (list_empty_careful(&hf->parked))
 		return NULL;
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	list_for_each_entry_safe(w, tmp, &hf->parked, file_node) {
 		if (w->sync.thread != me)
 			continue;
@@ -883,7 +1036,7 @@ static struct hwevent_waiter *hwevent_unpark(struct hwevent_file *hf,
 			list_move_tail(&w->file_node, &abandoned);
 		}
 	}
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 
 	list_for_each_entry_safe(w, tmp, &abandoned, file_node) {
 		list_del_init(&w->file_node);
@@ -966,13 +1119,13 @@ static int hwevent_wait_sync(struct hwevent_file *hf, struct hwevent_waiter *w,
 		/* The reference is taken before the lock, dropped if unused. */
 		if (!eintr)
 			w->sync.thread = get_pid(task_pid(current));
-		xa_lock_bh(&hf->regs);
+		xa_lock_irq(&hf->regs);
 		queued = w->state == HWEVENT_WAITER_QUEUED;
 		if (queued && eintr)
 			reg = __hwevent_waiter_withdraw(hf, w);
 		else if (queued)
 			list_add_tail(&w->file_node, &hf->parked);
-		xa_unlock_bh(&hf->regs);
+		xa_unlock_irq(&hf->regs);
 		if (queued && eintr) {
 			if (reg)
 				hwevent_reg_dispose(reg, -ECANCELED);
@@ -1083,6 +1236,14 @@ static int hwevent_register(struct hwevent_file *hf,
 
 err_reg:
 	hwevent_reg_destroy(reg);
+	/*
+	 * Only a device that went fails the insert after io_uring was told
+	 * it may cancel the command: then it must complete as io_uring's.
+	 */
+	if (w && w->is_uring && ret == -ENODEV) {
+		hwevent_unreserve(hf, hwevent_rate_hz_of(arg.period_ns));
+		return hwevent_uring_fail(w, ret, issue_flags);
+	}
 err_waiter:
 	if (w)
 		hwevent_waiter_free(w);
@@ -1097,6 +1258,8 @@ static int __hwevent_wait_check(struct hwevent_file *hf, u64 id,
 {
 	struct hwevent_reg *reg = xa_load(&hf->regs, id);
 
+	if (hf->gone)
+		return -ENODEV;
 	if (!reg || reg->done)
 		return -ENOENT;
 	if (reg->type != HWEVENT_TYPE_REQUEST || !reg->period_ns)
@@ -1151,9 +1314,9 @@ static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uar
 	 * so that only a cancel racing with this fails the command late.
 	 */
 	if (ioucmd && HWEVENT_URING_CANCELABLE) {
-		xa_lock_bh(&hf->regs);
+		xa_lock_irq(&hf->regs);
 		ret = __hwevent_wait_check(hf, arg.id, NULL);
-		xa_unlock_bh(&hf->regs);
+		xa_unlock_irq(&hf->regs);
 		if (ret) {
 			hwevent_waiter_free(w);
 			return ret;
@@ -1161,11 +1324,11 @@ static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uar
 		hwevent_uring_mark_cancelable(ioucmd, issue_flags);
 	}
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	ret = __hwevent_wait_check(hf, arg.id, &reg);
 	if (!ret)
 		__hwevent_waiter_queue(hf, reg, w);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 
 	if (ret) {
 		if (ioucmd)
@@ -1193,7 +1356,7 @@ static bool hwevent_queue_put(struct hwevent_file *hf, struct hwevent_msg *msg)
 	if (kfifo_is_full(&hf->queue)) {
 		hf->queue_lost++;
 		hf->queue_lost_ns = msg->fired_ns;
-		atomic64_inc(&hwevent_lost);
+		atomic64_inc(&hf->hdev->lost);
 		return false;
 	}
 	msg->lost = hf->queue_lost;
@@ -1213,11 +1376,11 @@ static void __hwevent_reg_count_missed(struct hwevent_file *hf,
 	switch (reg->type) {
 	case HWEVENT_TYPE_REQUEST:
 		reg->lost += missed;
-		atomic64_add(missed, &hwevent_lost);
+		atomic64_add(missed, &hf->hdev->lost);
 		break;
 	case HWEVENT_TYPE_QUEUE:
 		hf->queue_lost += missed;
-		atomic64_add(missed, &hwevent_lost);
+		atomic64_add(missed, &hf->hdev->lost);
 		break;
 	case HWEVENT_TYPE_EVENTFD:
 		/* The timer is stopped: the callback does not touch it now. */
@@ -1284,11 +1447,47 @@ static void hwevent_eventfd_deliver(struct hwevent_reg *reg, u64 periods)
 	hwevent_eventfd_add(reg->efd, now);
 }
 
-/* The simulated interrupt: softirq context, like the original's DPC. */
+/* The event is due: softirq context, like the original's DPC. */
 static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 {
 	struct hwevent_reg *reg = container_of(timer, struct hwevent_reg, timer);
+
+	return reg->src.dev->ops->due(reg);
+}
+
+struct hwevent_src_reg *hwevent_reg_src(struct hwevent_reg *reg)
+{
+	return &reg->src;
+}
+
+struct hwevent_reg *hwevent_src_reg(struct hwevent_src_reg *src)
+{
+	return container_of(src, struct hwevent_reg, src);
+}
+
+/**
+ * hwevent_reg_fire - deliver the event of @reg, as its model says
+ * @reg: a registration whose event its source says happened.
+ * @rearm: restart the timer of a periodic registration here.
+ *
+ * Called by the source: from the timer's callback (softirq), or from the
+ * device's interrupt handler, hard or threaded; never under the file
+ * lock, which it takes with interrupts disabled.  What each model's
+ * delivery needs of that context is in docs/design.md: none of it sleeps.
+ * Without @rearm the caller is the timer's callback, which restarts the
+ * timer when this returns true.  With @rearm (the source's timer only
+ * made the device interrupt, and stopped) a periodic timer is restarted
+ * here, under the file lock, so that an owner, which withdraws the
+ * registration under the same lock before it stops the timer, never
+ * finds it restarted behind its back.
+ *
+ * Return: whether the registration fires again.
+ */
+bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
+{
 	struct hwevent_file *hf = reg->hf;
+	struct hrtimer *timer = &reg->timer;
+	unsigned long flags;
 	struct hwevent_waiter *w = NULL;
 	struct hwevent_msg msg = {
 		.cookie = reg->cookie,
@@ -1303,26 +1502,26 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 	if (!last)
 		periods = hrtimer_forward_now(timer, ns_to_ktime(reg->period_ns));
 
-	xa_lock(&hf->regs);
+	xa_lock_irqsave(&hf->regs, flags);
 	if (reg->done) {
 		/* Withdrawn: its owner stops it. */
-		xa_unlock(&hf->regs);
-		return HRTIMER_NORESTART;
+		xa_unlock_irqrestore(&hf->regs, flags);
+		return false;
 	}
 	/* Numbered under the file lock, so a file's queue stays in order. */
 	msg.fired_ns = ktime_get_ns();
-	msg.seq = atomic64_inc_return(&hwevent_seq);
-	atomic64_inc(&hwevent_fired);
+	msg.seq = atomic64_inc_return(&hf->hdev->seq);
+	atomic64_inc(&hf->hdev->fired);
 	if (last) {
 		reg->done = true;
 		hf->nr_pending--;
 		__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
-		atomic64_dec(&hwevent_pending);
+		atomic64_dec(&hf->hdev->pending);
 	}
 	switch (reg->type) {
 	case HWEVENT_TYPE_REQUEST:
 		reg->lost += periods - 1;
-		atomic64_add(periods - 1, &hwevent_lost);
+		atomic64_add(periods - 1, &hf->hdev->lost);
 		w = list_first_entry_or_null(&reg->waiters,
 					     struct hwevent_waiter, node);
 		if (w) {
@@ -1332,27 +1531,30 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 			w->msg = msg;
 		} else {
 			reg->lost++;
-			atomic64_inc(&hwevent_lost);
+			atomic64_inc(&hf->hdev->lost);
 			stall = !last;
 		}
 		break;
 	case HWEVENT_TYPE_QUEUE:
 		hf->queue_lost += periods - 1;
-		atomic64_add(periods - 1, &hwevent_lost);
+		atomic64_add(periods - 1, &hf->hdev->lost);
 		stall = !hwevent_queue_put(hf, &msg) && !last;
 		break;
 	case HWEVENT_TYPE_EVENTFD:
+		if (last)
+			break;
 		/* Sampled before this signal: a read after it counts. */
-		efd_reads = atomic_read(&reg->efd_reads);
-		stall = !last && reg->efd_signalled &&
-			efd_reads == reg->efd_reads_seen;
+		efd_reads = atomic_read(&reg->efd_watch->reads);
+		stall = reg->efd_signalled && efd_reads == reg->efd_reads_seen;
 		reg->efd_reads_seen = efd_reads;
 		reg->efd_signalled = true;
 		break;
 	}
 	if (stall)
 		__hwevent_reg_stall(hf, reg);
-	xa_unlock(&hf->regs);
+	else if (rearm && !last)
+		hrtimer_start_expires(timer, HRTIMER_MODE_ABS_SOFT);
+	xa_unlock_irqrestore(&hf->regs, flags);
 
 	switch (reg->type) {
 	case HWEVENT_TYPE_REQUEST:
@@ -1375,9 +1577,9 @@ static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 	trace_hwevent_fire(reg->id, reg->type, msg.seq, periods);
 
 	if (!last)
-		return stall ? HRTIMER_NORESTART : HRTIMER_RESTART;
+		return !stall;
 	schedule_delayed_work(&hf->reap_work, 1);
-	return HRTIMER_NORESTART;
+	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1494,8 +1696,11 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 	LIST_HEAD(claimed);
 
 	hrtimer_cancel(&reg->timer);
+	/* The source fires it no more: then nothing else touches it. */
+	if (reg->src.dev->ops->stop)
+		reg->src.dev->ops->stop(reg);
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	list_for_each_entry_safe(w, tmp, &reg->waiters, node) {
 		__hwevent_waiter_claim(w);
 		list_add_tail(&w->node, &claimed);
@@ -1508,8 +1713,8 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 							       ns_to_ktime(reg->period_ns)));
 	}
 	hf->rate_hz -= reg->rate_hz;
-	xa_unlock_bh(&hf->regs);
-	atomic64_sub(reg->rate_hz, &hwevent_rate_hz);
+	xa_unlock_irq(&hf->regs);
+	atomic64_sub(reg->rate_hz, &hf->hdev->rate_hz);
 	hwevent_waiters_complete(&claimed, status);
 
 	if (reg->efd) {
@@ -1519,8 +1724,8 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 		}
 	}
 	if (cancelled) {
-		atomic64_inc(&hwevent_cancelled);
-		atomic64_dec(&hwevent_pending);
+		atomic64_inc(&hf->hdev->cancelled);
+		atomic64_dec(&hf->hdev->pending);
 		trace_hwevent_cancel(reg->id, reg->type);
 	}
 	hwevent_reg_destroy(reg);
@@ -1532,9 +1737,9 @@ static int hwevent_cancel_id(struct hwevent_file *hf, u64 id)
 {
 	struct hwevent_reg *reg;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	reg = __hwevent_reg_take(hf, id);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	if (!reg)
 		return -ENOENT;
 	hwevent_reg_dispose(reg, -ECANCELED);
@@ -1557,24 +1762,25 @@ static int hwevent_cancel(struct hwevent_file *hf,
 
 /*
  * Take every registration of @hf that has @mark (or every one, for
- * XA_PRESENT) and dispose of it.
+ * XA_PRESENT) and dispose of it, failing its requests with @status.
  */
-static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark)
+static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark,
+				 int status)
 {
 	struct hwevent_reg *reg;
 	unsigned long id = 0;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	while ((reg = xa_find(&hf->regs, &id, ULONG_MAX, mark))) {
 		__hwevent_reg_erase(hf, reg);
-		xa_unlock_bh(&hf->regs);
+		xa_unlock_irq(&hf->regs);
 
-		hwevent_reg_dispose(reg, -ECANCELED);
+		hwevent_reg_dispose(reg, status);
 		cond_resched();
 
-		xa_lock_bh(&hf->regs);
+		xa_lock_irq(&hf->regs);
 	}
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 }
 
 /*
@@ -1608,9 +1814,9 @@ static void hwevent_uring_cancel(struct io_uring_cmd *ioucmd,
 	struct hwevent_file *hf = w->hf;
 	bool claimed;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	claimed = __hwevent_uring_claim(hf, w);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	/* Not queued: not linked yet (io_uring asks again) or completing. */
 	if (!claimed)
 		return;
@@ -1626,11 +1832,12 @@ static enum hrtimer_restart hwevent_deadline_fn(struct hrtimer *timer)
 	struct hwevent_waiter *w = container_of(timer, struct hwevent_waiter,
 						uring.deadline);
 	struct hwevent_file *hf = w->hf;
+	unsigned long flags;
 	bool claimed;
 
-	xa_lock(&hf->regs);
+	xa_lock_irqsave(&hf->regs, flags);
 	claimed = __hwevent_uring_claim(hf, w);
-	xa_unlock(&hf->regs);
+	xa_unlock_irqrestore(&hf->regs, flags);
 	if (claimed)
 		hwevent_waiter_complete(w, -ETIME);
 	return HRTIMER_NORESTART;
@@ -1653,14 +1860,14 @@ static int hwevent_flush(struct file *file, fl_owner_t owner)
 	    list_empty_careful(&hf->uring_waiters))
 		return 0;
 
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	list_for_each_entry_safe(w, tmp, &hf->uring_waiters, file_node) {
 		if (w->uring.owner != owner)
 			continue;
 		__hwevent_uring_claim(hf, w);
 		list_add_tail(&w->node, &cancelled);
 	}
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 
 	if (!list_empty(&cancelled))
 		pr_debug("%s[%d] exits: cancelling its io_uring requests\n",
@@ -1674,12 +1881,31 @@ static int hwevent_flush(struct file *file, fl_owner_t owner)
 /* Entry points: ioctl, io_uring, read, poll, fasync                   */
 /* ------------------------------------------------------------------ */
 
+/* HWEVENT_IOC_INFO: which device this is. */
+static int hwevent_info(struct hwevent_file *hf, struct hwevent_info __user *uarg)
+{
+	struct hwevent_info info;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	hf->hdev->ops->info(hf->hdev, &info);
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
 static long hwevent_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	struct hwevent_file *hf = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	/* A hint only: the insert decides under the lock (hwevent_file). */
+	if (READ_ONCE(hf->gone))
+		return -ENODEV;
 	switch (cmd) {
 	case HWEVENT_IOC_REGISTER:
 		return hwevent_register(hf, uarg, NULL, 0);
@@ -1687,6 +1913,8 @@ static long hwevent_ioctl(struct file *file, unsigned int cmd,
 		return hwevent_cancel(hf, uarg);
 	case HWEVENT_IOC_WAIT:
 		return hwevent_wait(hf, uarg, NULL, 0);
+	case HWEVENT_IOC_INFO:
+		return hwevent_info(hf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -1708,6 +1936,8 @@ static int hwevent_uring_cmd(struct io_uring_cmd *ioucmd,
 	uarg = u64_to_user_ptr(READ_ONCE(cmd->addr));
 	if (READ_ONCE(cmd->reserved))
 		return -EINVAL;
+	if (READ_ONCE(hf->gone))
+		return -ENODEV;
 
 	switch (ioucmd->cmd_op) {
 	case HWEVENT_IOC_REGISTER:
@@ -1742,9 +1972,9 @@ static bool __hwevent_queue_marker(struct hwevent_file *hf,
 /* A marker that could not be copied: its loss is to be reported again. */
 static void hwevent_queue_unreport(struct hwevent_file *hf, u64 lost)
 {
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	hf->queue_lost += lost;
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 }
 
 /* A reader made room: restart the QUEUE registrations a full queue stalled. */
@@ -1754,17 +1984,26 @@ static void hwevent_queue_rearm(struct hwevent_file *hf)
 
 	if (list_empty_careful(&hf->stalled))
 		return;
-	xa_lock_bh(&hf->regs);
+	xa_lock_irq(&hf->regs);
 	list_for_each_entry_safe(reg, tmp, &hf->stalled, stall_node)
 		if (reg->type == HWEVENT_TYPE_QUEUE)
 			__hwevent_reg_rearm(hf, reg);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 }
 
 /* Whether a reader finds something: a record, or a loss to report. */
 static bool hwevent_readable(struct hwevent_file *hf)
 {
 	return !kfifo_is_empty(&hf->queue) || READ_ONCE(hf->queue_lost);
+}
+
+/*
+ * The records queued before the device went are still read; then read
+ * fails with ENODEV rather than block for records that cannot come.
+ */
+static bool hwevent_read_ends(struct hwevent_file *hf)
+{
+	return READ_ONCE(hf->gone) && !hwevent_readable(hf);
 }
 
 static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
@@ -1787,10 +2026,10 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 			return -ERESTARTSYS;
 		}
 		while (count - done >= sizeof(msg)) {
-			xa_lock_bh(&hf->regs);
+			xa_lock_irq(&hf->regs);
 			marker = __hwevent_queue_marker(hf, &msg);
 			ret = marker || kfifo_peek(&hf->queue, &msg);
-			xa_unlock_bh(&hf->regs);
+			xa_unlock_irq(&hf->regs);
 			if (!ret)
 				break;
 			/* Copied before it leaves the queue: a fault loses none. */
@@ -1801,9 +2040,9 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 				return done ? done : -EFAULT;
 			}
 			if (!marker) {
-				xa_lock_bh(&hf->regs);
+				xa_lock_irq(&hf->regs);
 				kfifo_skip(&hf->queue);
-				xa_unlock_bh(&hf->regs);
+				xa_unlock_irq(&hf->regs);
 			}
 			done += sizeof(msg);
 		}
@@ -1813,9 +2052,13 @@ static ssize_t hwevent_read(struct file *file, char __user *buf, size_t count,
 			hwevent_queue_rearm(hf);
 			return done;
 		}
+		if (hwevent_read_ends(hf))
+			return -ENODEV;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		ret = wait_event_interruptible(hf->read_wq, hwevent_readable(hf));
+		ret = wait_event_interruptible(hf->read_wq,
+					       hwevent_readable(hf) ||
+					       READ_ONCE(hf->gone));
 		if (ret)
 			return ret;
 	}
@@ -1825,8 +2068,14 @@ static __poll_t hwevent_poll(struct file *file, poll_table *wait)
 {
 	struct hwevent_file *hf = file->private_data;
 
+	__poll_t mask = 0;
+
 	poll_wait(file, &hf->read_wq, wait);
-	return hwevent_readable(hf) ? EPOLLIN | EPOLLRDNORM : 0;
+	if (READ_ONCE(hf->gone))
+		mask |= EPOLLHUP | EPOLLERR;
+	if (hwevent_readable(hf))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
 }
 
 static int hwevent_fasync(int fd, struct file *file, int on)
@@ -1844,15 +2093,21 @@ static int hwevent_fasync(int fd, struct file *file, int on)
 static int hwevent_release(struct inode *inode, struct file *file)
 {
 	struct hwevent_file *hf = file->private_data;
+	struct hwevent_dev *hdev = hf->hdev;
 	struct hwevent_waiter *w, *tmp;
 	LIST_HEAD(parked);
 
 	pr_debug("release: cancelling %u pending\n", READ_ONCE(hf->nr_pending));
-	xa_lock_bh(&hf->regs);
+	/* The device's sweep no longer sees it; a running one is waited for. */
+	mutex_lock(&hdev->files_lock);
+	list_del(&hf->dev_node);
+	mutex_unlock(&hdev->files_lock);
+
+	xa_lock_irq(&hf->regs);
 	list_splice_init(&hf->parked, &parked);
-	xa_unlock_bh(&hf->regs);
+	xa_unlock_irq(&hf->regs);
 	/* Fails the parked requests still queued, and stops every timer. */
-	hwevent_reg_free_all(hf, XA_PRESENT);
+	hwevent_reg_free_all(hf, XA_PRESENT, -ECANCELED);
 	cancel_delayed_work_sync(&hf->reap_work);
 	/* Queued by eventfd wake-ups, which stopped with the registrations. */
 	cancel_work_sync(&hf->rearm_work);
@@ -1860,10 +2115,13 @@ static int hwevent_release(struct inode *inode, struct file *file)
 		hwevent_waiter_free(w);
 	WARN_ON_ONCE(hf->nr_pending);
 	WARN_ON_ONCE(atomic_read(&hf->nr_waits));
+	WARN_ON_ONCE(!list_empty(&hf->efd_watches));
 	xa_destroy(&hf->regs);
 	kvfree(hf->queue_buf);
+	mutex_destroy(&hf->efd_lock);
 	mutex_destroy(&hf->read_lock);
 	kfree(hf);
+	hwevent_dev_put(hdev);
 	return 0;
 }
 
@@ -1883,23 +2141,69 @@ static const struct file_operations hwevent_fops = {
 };
 
 /* ------------------------------------------------------------------ */
-/* The device: counters in sysfs, the misc device, the module          */
+/* 6. the device: its node, its counters, its removal; the module      */
 /* ------------------------------------------------------------------ */
 
-#define HWEVENT_COUNTER_ATTR(name)					\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&hwevent_##name)); \
-}									\
-static DEVICE_ATTR_RO(name)
+/*
+ * The device is gone: end every registration of @hf, failing its requests
+ * with ENODEV, and wake whoever waits in read(2) or poll(2).  Under
+ * &hwevent_dev.files_lock, so @hf is not being released.
+ */
+static void hwevent_file_gone(struct hwevent_file *hf)
+{
+	xa_lock_irq(&hf->regs);
+	hf->gone = true;
+	xa_unlock_irq(&hf->regs);
+	/* Nothing can be inserted now: what is there is all there is. */
+	hwevent_reg_free_all(hf, XA_PRESENT, -ENODEV);
+	wake_up_interruptible_poll(&hf->read_wq, EPOLLHUP | EPOLLERR);
+	kill_fasync(&hf->fasync, SIGIO, POLL_HUP);
+}
 
-HWEVENT_COUNTER_ATTR(registered);
-HWEVENT_COUNTER_ATTR(fired);
-HWEVENT_COUNTER_ATTR(cancelled);
-HWEVENT_COUNTER_ATTR(pending);
-HWEVENT_COUNTER_ATTR(lost);
-HWEVENT_COUNTER_ATTR(rate_hz);
+static struct hwevent_dev *hwevent_dev_of(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct hwevent_dev, misc);
+}
+
+/* One show function for every counter: the attribute's name says which. */
+static ssize_t hwevent_counter_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct hwevent_dev *hdev = hwevent_dev_of(dev);
+	const struct {
+		const char *name;
+		atomic64_t *val;
+	} counters[] = {
+		{ "registered", &hdev->registered },
+		{ "fired", &hdev->fired },
+		{ "cancelled", &hdev->cancelled },
+		{ "pending", &hdev->pending },
+		{ "lost", &hdev->lost },
+		{ "rate_hz", &hdev->rate_hz },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		if (!strcmp(attr->attr.name, counters[i].name))
+			return sysfs_emit(buf, "%lld\n",
+					  atomic64_read(counters[i].val));
+	return -EIO;
+}
+
+static struct device_attribute dev_attr_registered =
+	__ATTR(registered, 0444, hwevent_counter_show, NULL);
+static struct device_attribute dev_attr_fired =
+	__ATTR(fired, 0444, hwevent_counter_show, NULL);
+static struct device_attribute dev_attr_cancelled =
+	__ATTR(cancelled, 0444, hwevent_counter_show, NULL);
+static struct device_attribute dev_attr_pending =
+	__ATTR(pending, 0444, hwevent_counter_show, NULL);
+static struct device_attribute dev_attr_lost =
+	__ATTR(lost, 0444, hwevent_counter_show, NULL);
+static struct device_attribute dev_attr_rate_hz =
+	__ATTR(rate_hz, 0444, hwevent_counter_show, NULL);
 
 static struct attribute *hwevent_counter_attrs[] = {
 	&dev_attr_registered.attr,
@@ -1921,13 +2225,74 @@ static const struct attribute_group *hwevent_groups[] = {
 	NULL
 };
 
-static struct miscdevice hwevent_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = HWEVENT_DEVICE_NAME,
-	.fops = &hwevent_fops,
-	.groups = hwevent_groups,
-	.mode = 0600,
-};
+/**
+ * hwevent_dev_init - start a device of a source
+ * @hdev: the device, embedded in the source's object, zeroed.
+ * @name: the name its node will have, in /dev and /sys/class/misc.
+ * @ops: the source.
+ *
+ * The caller holds the one reference: hwevent_dev_put() drops it, and
+ * @ops->release frees @hdev when the last one goes.
+ */
+void hwevent_dev_init(struct hwevent_dev *hdev, const char *name,
+		      const struct hwevent_source_ops *ops)
+{
+	strscpy(hdev->name, name, sizeof(hdev->name));
+	hdev->ops = ops;
+	kref_init(&hdev->ref);
+	mutex_init(&hdev->files_lock);
+	INIT_LIST_HEAD(&hdev->files);
+}
+
+static void hwevent_dev_release(struct kref *ref)
+{
+	struct hwevent_dev *hdev = container_of(ref, struct hwevent_dev, ref);
+
+	mutex_destroy(&hdev->files_lock);
+	hdev->ops->release(hdev);
+}
+
+void hwevent_dev_put(struct hwevent_dev *hdev)
+{
+	kref_put(&hdev->ref, hwevent_dev_release);
+}
+
+/* Make the node of @hdev, child of @parent (or NULL): it can be opened. */
+int hwevent_dev_add(struct hwevent_dev *hdev, struct device *parent)
+{
+	hdev->misc = (struct miscdevice){
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = hdev->name,
+		.fops = &hwevent_fops,
+		.groups = hwevent_groups,
+		.parent = parent,
+		.mode = 0600,
+	};
+	return misc_register(&hdev->misc);
+}
+
+/**
+ * hwevent_dev_remove - take the node away, under its open files
+ * @hdev: a device whose node hwevent_dev_add() made.
+ *
+ * The node goes at once; the files still open on it outlive it, their
+ * registrations ended and their requests failed with ENODEV (see struct
+ * hwevent_file).  When this returns no registration of @hdev is left and
+ * none can be made, so the source's ->due() and ->stop() are not called
+ * again.  Process context.
+ */
+void hwevent_dev_remove(struct hwevent_dev *hdev)
+{
+	struct hwevent_file *hf;
+
+	/* Waits for an open in progress; none can start after it. */
+	misc_deregister(&hdev->misc);
+	mutex_lock(&hdev->files_lock);
+	hdev->gone = true;
+	list_for_each_entry(hf, &hdev->files, dev_node)
+		hwevent_file_gone(hf);
+	mutex_unlock(&hdev->files_lock);
+}
 
 static int __init hwevent_init(void)
 {
@@ -1937,11 +2302,16 @@ static int __init hwevent_init(void)
 	if (!hwevent_reg_cache)
 		return -ENOMEM;
 
-	ret = misc_register(&hwevent_misc);
+	ret = hwevent_timer_init();
 	if (ret)
 		goto err_cache;
+	ret = hwevent_edu_init();
+	if (ret)
+		goto err_timer;
 	return 0;
 
+err_timer:
+	hwevent_timer_exit();
 err_cache:
 	kmem_cache_destroy(hwevent_reg_cache);
 	return ret;
@@ -1949,7 +2319,8 @@ err_cache:
 
 static void __exit hwevent_exit(void)
 {
-	misc_deregister(&hwevent_misc);
+	hwevent_edu_exit();
+	hwevent_timer_exit();
 	kmem_cache_destroy(hwevent_reg_cache);
 }
 
@@ -1957,6 +2328,6 @@ module_init(hwevent_init);
 module_exit(hwevent_exit);
 
 MODULE_AUTHOR("The hwevent authors");
-MODULE_DESCRIPTION("Notify applications about simulated hardware events");
+MODULE_DESCRIPTION("Notify applications about hardware events, simulated or from an edu PCI device");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(HWEVENT_VERSION);

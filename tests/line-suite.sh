@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/line-suite.sh: what every kernel line is tested with, in one boot of
+# the test VM (scripts/kernel-suite.sh --full LINE runs it there):
+#   1. the device suite, tests/guest-suite.sh (PATTERNs are passed to it);
+#   2. accounted stress, tests/stress/run-stress.sh, for
+#      HWEVENT_STRESS_SECONDS (default 120);
+#   3. the udev rule applied by udev, scripts/udev-check.sh --guest.
+# Each part's TAP is numbered on into one stream with one plan at the end;
+# a part that bails out or fails without a failed test counts as a failed
+# test.  Exits 0 only if every test passed.
+#
+# WHERE IT RUNS: inside the test VM only (the udev part rewrites
+# /dev/hwevent's permissions).  Environment: that of its parts (HWEVENT_KO,
+# HWEVENT_APP, HWEVENT_STRESS_SECONDS, ...).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+export PATH="$PATH:/usr/sbin:/sbin"
+
+n=0
+failed=0
+
+# part NAME CMD...: run CMD, pass its TAP on renumbered, without its plan.
+part() {
+	local name=$1 line rc="" start part_failed=0
+	shift
+	start=$(date +%s)
+	echo "# line-suite: $name"
+	while IFS= read -r line; do
+		if [[ $line =~ ^__LINE_SUITE_RC=([0-9]+)$ ]]; then
+			rc=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
+			n=$((n + 1))
+			if [ -n "${BASH_REMATCH[1]}" ]; then
+				failed=$((failed + 1)) part_failed=$((part_failed + 1))
+			fi
+			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
+		elif [[ $line =~ ^1\.\.[0-9]+ ]]; then
+			: # one plan, at the end
+		elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
+			n=$((n + 1)) failed=$((failed + 1)) part_failed=$((part_failed + 1))
+			echo "not ok $n - $name: bailed out:${BASH_REMATCH[1]}"
+		else
+			echo "$line"
+		fi
+	done < <("$@" 2>&1; echo "__LINE_SUITE_RC=$?")
+	if [ "${rc:-1}" != 0 ] && [ "$part_failed" = 0 ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n - $name: exit status ${rc:-unknown} without a failed test"
+	fi
+	echo "# line-suite: $name took $(($(date +%s) - start)) s"
+	# The next part loads the module itself.
+	[ ! -d /sys/module/hwevent ] || rmmod hwevent 2>/dev/null || true
+}
+
+echo "# line-suite: kernel $(uname -r)"
+part device tests/guest-suite.sh "$@"
+part stress env HWEVENT_STRESS_SECONDS="${HWEVENT_STRESS_SECONDS:-120}" \
+	tests/stress/run-stress.sh
+part udev scripts/udev-check.sh --guest 1
+echo "1..$n"
+echo "# line-suite: $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
