@@ -32,8 +32,16 @@ start=$(date +%s)
 
 scripts/install-deps.sh debhelper dh-dkms dkms lintian dpkg-dev fakeroot \
 	liburing-dev pkg-config >&2 || { echo "Bail out! cannot install the packaging tools"; exit 1; }
+# present PKG: anything of PKG is on the machine, even half installed or
+# only its configuration (db:Status-Status; a failed install leaves the
+# wish "install" behind with the state "not-installed").
+present() {
+	local st
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != not-installed ]
+}
 for p in "${PKGS[@]}"; do
-	if dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^i'; then
+	if present "$p"; then
 		echo "Bail out! $p is installed on this machine already: this check installs and purges it, remove it first"
 		exit 1
 	fi
@@ -77,8 +85,7 @@ troot=""
 purge() {
 	local p installed=()
 	for p in "${PKGS[@]}"; do
-		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^i' &&
-			installed+=("$p")
+		! present "$p" || installed+=("$p")
 	done
 	[ ${#installed[@]} -eq 0 ] ||
 		DEBIAN_FRONTEND=noninteractive apt-get -q -y purge "${installed[@]}" >>"$out/purge.log" 2>&1
@@ -187,7 +194,10 @@ fi
 purge
 trap - EXIT
 left=$(ls /lib/modules/*/updates/dkms/hwevent.ko* "$troot"/lib/modules/*/updates/dkms/hwevent.ko* 2>/dev/null)
-inst=$(dpkg-query -W -f='${binary:Package} ${db:Status-Abbrev}\n' "${PKGS[@]}" 2>/dev/null | grep ' i' || true)
+inst=""
+for p in "${PKGS[@]}"; do
+	! present "$p" || inst+="$p "
+done
 if [ -z "$left$inst" ]; then
 	ok "apt-get purge removes the packages and DKMS the modules it built"
 else

@@ -196,10 +196,12 @@ elif ! out=$(LD_LIBRARY_PATH=$lib "$tmp/prog/parse" 2>&1) ||
      [ "$out" != "/dev/hwevent 1500000000" ]; then
 	not_ok "a program built with pkg-config libhwevent runs"
 	diag <<<"$out"
-elif ! LD_LIBRARY_PATH=$lib ldd "$tmp/prog/parse" |
-	grep -q "libhwevent.so.0 => $lib/libhwevent.so.0"; then
+# ldd's whole output first: grep -q stops reading at the match, and under
+# pipefail the SIGPIPE that ldd may then get would fail the check.
+elif ! out=$(LD_LIBRARY_PATH=$lib ldd "$tmp/prog/parse" 2>&1) ||
+     ! grep -q "libhwevent.so.0 => $lib/libhwevent.so.0" <<<"$out"; then
 	not_ok "a program built with pkg-config libhwevent loads the staged libhwevent.so.0"
-	LD_LIBRARY_PATH=$lib ldd "$tmp/prog/parse" | diag
+	diag <<<"$out"
 else
 	ok "a program built with pkg-config libhwevent runs on the staged libhwevent.so.0"
 fi
