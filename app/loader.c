@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Opening the device, and loading hwevent.ko from the program's own
- * folder when it is absent, as the original's event.exe installs its
+ * folder when it is absent (or, installed from a package, with
+ * modprobe(8)), as the original's event.exe installs its
  * driver through the service control manager; unloading it again on
  * exit if this program loaded it.
  *
@@ -22,9 +23,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -77,8 +80,8 @@ static const char *untrusted(const struct stat *st)
 
 /*
  * Open @dir/hwevent.ko for loading if it can be trusted, and say why not
- * otherwise.  The checks are made on what was opened: a name swapped
- * after them is not loaded.
+ * otherwise (-1); -ENOENT, silently, if there is none.  The checks are
+ * made on what was opened: a name swapped after them is not loaded.
  */
 static int open_module_file(const char *dir, const char *ko)
 {
@@ -104,11 +107,8 @@ static int open_module_file(const char *dir, const char *ko)
 	fd = openat(dfd, HWEVENT_MODULE_NAME ".ko", O_RDONLY | O_CLOEXEC |
 		    O_NOFOLLOW | O_NONBLOCK);
 	close(dfd);
-	if (fd < 0 && errno == ENOENT) {
-		warnx("%s does not exist and module file %s is missing",
-		      HWEVENT_DEV_PATH, ko);
-		return -1;
-	}
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;		/* the caller tries modprobe(8) */
 	if (fd < 0 && errno == ELOOP) {
 		warnx("not loading %s: it is a symbolic link", ko);
 		return -1;
@@ -175,7 +175,65 @@ static void load_failed(const char *ko, int err)
 	}
 }
 
-/* Load hwevent.ko from the program's folder: 0 (also EEXIST), or -1. */
+/*
+ * No hwevent.ko beside the program: it was installed from a package, and
+ * the module lives under /lib/modules, where DKMS put it.  modprobe(8)
+ * finds it there, with its options from modprobe.d.  Run by its full path
+ * with a fixed PATH: the program may run with root's rights for a user.
+ * 0 if the module is loaded now (*@loaded if it was not before), or -1.
+ */
+static int modprobe(const char *ko, bool *loaded)
+{
+	static const char *const paths[] = {
+		"/usr/sbin/modprobe", "/sbin/modprobe",
+	};
+	char *argv[] = { "modprobe", HWEVENT_MODULE_NAME, NULL };
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	bool before = module_loaded();
+	const char *path = NULL;
+	int status, ret;
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (!access(paths[i], X_OK)) {
+			path = paths[i];
+			break;
+		}
+	}
+	if (!path) {
+		warnx("%s does not exist, module file %s is missing, and "
+		      "there is no modprobe(8) to load an installed one",
+		      HWEVENT_DEV_PATH, ko);
+		return -1;
+	}
+	ret = posix_spawn(&pid, path, NULL, NULL, argv, envp);
+	if (ret) {
+		warnx("cannot run %s: %s", path, strerror(ret));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			warn("waitpid for %s", path);
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		warnx("%s does not exist, module file %s is missing, and "
+		      "\"modprobe %s\" failed (installed with DKMS for this "
+		      "kernel?)", HWEVENT_DEV_PATH, ko, HWEVENT_MODULE_NAME);
+		return -1;
+	}
+	if (!before && module_loaded()) {
+		*loaded = true;
+		warnx("loaded %s with modprobe", HWEVENT_MODULE_NAME);
+	}
+	return 0;
+}
+
+/*
+ * Load hwevent.ko from the program's folder, or else the installed one:
+ * 0 (also EEXIST), or -1.
+ */
 static int load(bool *loaded)
 {
 	char dir[PATH_MAX], ko[PATH_MAX + 16];
@@ -189,6 +247,8 @@ static int load(bool *loaded)
 	}
 	snprintf(ko, sizeof(ko), "%s/%s.ko", dir, HWEVENT_MODULE_NAME);
 	fd = open_module_file(dir, ko);
+	if (fd == -ENOENT)
+		return modprobe(ko, loaded);
 	if (fd < 0)
 		return -1;
 	ret = module_load_fd(fd, NULL);
