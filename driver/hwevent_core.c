@@ -263,8 +263,8 @@ struct hwevent_efd_watch {
  *	callback after the last firing, or by the owner.
  * @efd_debt: EVENTFD: periods counted but not yet added to the eventfd
  *	(only where eventfd_signal() adds one at a time; see
- *	HWEVENT_EFD_BURST).  Touched only by the callback and, once the
- *	timer is stopped, by the owner.
+ *	HWEVENT_EFD_BURST).  Under the file lock; the owner's alone once
+ *	the registration is done and its timer stopped.
  * @waiters: REQUEST: pending requests, oldest first.
  * @cookie: the caller's cookie.
  * @period_ns: 0 for a single event, else the period of the timer.
@@ -1433,18 +1433,20 @@ static void __hwevent_waiter_claim(struct hwevent_waiter *w)
 }
 
 /*
- * Add the periods of an eventfd registration to its count, at most
- * HWEVENT_EFD_BURST at a time: where eventfd_signal() adds only 1, the
- * rest waits for the next firing, or for the owner to stop it, rather
- * than loop in softirq after a long stall.
+ * How much to add to the eventfd of @reg now: its @periods and what it
+ * still owes, at most HWEVENT_EFD_BURST: where eventfd_signal() adds only
+ * 1, the rest waits for the next firing, or for the owner to stop it,
+ * rather than loop in softirq after a long stall.  Under the file lock,
+ * as the restart that adds what a stall missed (or the registration's
+ * owner's alone, once it is done and its timer stopped).
  */
-static void hwevent_eventfd_deliver(struct hwevent_reg *reg, u64 periods)
+static u64 __hwevent_efd_take(struct hwevent_reg *reg, u64 periods)
 {
 	u64 n = reg->efd_debt + periods;
 	u64 now = min_t(u64, n, HWEVENT_EFD_BURST);
 
 	reg->efd_debt = n - now;
-	hwevent_eventfd_add(reg->efd, now);
+	return now;
 }
 
 /* The event is due: softirq context, like the original's DPC. */
@@ -1496,7 +1498,7 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 	};
 	bool last = !reg->period_ns, stall = false;
 	int efd_reads;
-	u64 periods = 1;
+	u64 periods = 1, efd_add = 0;
 
 	/* More than one period elapsed if the callback itself ran late. */
 	if (!last)
@@ -1541,6 +1543,8 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 		stall = !hwevent_queue_put(hf, &msg) && !last;
 		break;
 	case HWEVENT_TYPE_EVENTFD:
+		/* An eventfd counts: every period adds one. */
+		efd_add = __hwevent_efd_take(reg, periods);
 		if (last)
 			break;
 		/* Sampled before this signal: a read after it counts. */
@@ -1562,8 +1566,7 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 			hwevent_waiter_complete(w, 0);
 		break;
 	case HWEVENT_TYPE_EVENTFD:
-		/* An eventfd counts: every period adds one. */
-		hwevent_eventfd_deliver(reg, periods);
+		hwevent_eventfd_add(reg->efd, efd_add);
 		if (last) {
 			eventfd_ctx_put(reg->efd);
 			reg->efd = NULL;
@@ -1711,6 +1714,16 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 		__hwevent_reg_count_missed(hf, reg,
 					   hrtimer_forward_now(&reg->timer,
 							       ns_to_ktime(reg->period_ns)));
+	} else if (reg->type == HWEVENT_TYPE_EVENTFD && reg->period_ns &&
+		   reg->efd) {
+		/*
+		 * An eventfd counts every period that expired: also those of
+		 * a timer that expired but whose callback had not yet run (a
+		 * late softirq) when it was cancelled.
+		 */
+		__hwevent_reg_count_missed(hf, reg,
+					   hrtimer_forward_now(&reg->timer,
+							       ns_to_ktime(reg->period_ns)));
 	}
 	hf->rate_hz -= reg->rate_hz;
 	xa_unlock_irq(&hf->regs);
@@ -1719,7 +1732,7 @@ static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status)
 
 	if (reg->efd) {
 		while (reg->efd_debt) {
-			hwevent_eventfd_deliver(reg, 0);
+			hwevent_eventfd_add(reg->efd, __hwevent_efd_take(reg, 0));
 			cond_resched();
 		}
 	}
