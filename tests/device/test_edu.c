@@ -285,28 +285,20 @@ static long irq_thread_switches(int irq)
  * Many registrations due at the same time: all fire.  The timers expire on
  * the other CPU than the interrupt's, so that many are raised before the
  * interrupt is handled; the hard handler fires EDU_HARD_BUDGET (32) and
- * wakes the threaded one for the rest, which must then have run.
+ * wakes the threaded one for the rest.  Whether interrupts pile up is the
+ * scheduler's to say (the host's, under TCG): a round where each was
+ * handled before the next came proves nothing, so up to five rounds, and
+ * the threaded handler must have run in one of them.
  */
-START_TEST(edu_many_due_together)
+static bool many_due_round(int fd, int efd, int irq)
 {
 	enum { N = 300 };
 	struct hwevent_info i0, i1;
-	int fd = edu_open(), efd, ret, irq;
-	long sw0;
+	long sw0, sw;
 	uint64_t at;
+	int ret;
 
-	if (fd < 0)
-		return;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		close(fd);
-		hwt_skip("needs 2 CPUs: the timers must expire on another CPU "
-			 "than the interrupt's");
-		return;
-	}
-	irq = edu_irq_and_cpu(NULL);
-	pin_to(edu_irq_cpu() == 0 ? 1 : 0);
 	sw0 = irq_thread_switches(irq);
-	efd = hwt_eventfd();
 	ck_assert_int_eq(edu_info(fd, &i0), 0);
 	/* Room for a slow kernel (KASAN under TCG) to make them all. */
 	at = now_ns() + 2 * NS_PER_SEC;
@@ -320,14 +312,35 @@ START_TEST(edu_many_due_together)
 	ck_assert_msg(now_ns() < at, "registering took too long");
 	ck_assert_uint_eq(hwt_efd_collect(efd, N, SOON_MS), N);
 	ck_assert_int_eq(edu_info(fd, &i1), 0);
+	sw = irq_thread_switches(irq) - sw0;
 	hwt_diag("%d events due at the same time came with %" PRIu64
 		 " interrupts; the IRQ thread ran %ld times", N,
-		 (uint64_t)(i1.irqs - i0.irqs), irq_thread_switches(irq) - sw0);
-	ck_assert_msg(irq_thread_switches(irq) > sw0,
-		      "the threaded handler never ran: no batch beyond the budget");
+		 (uint64_t)(i1.irqs - i0.irqs), sw);
+	ck_assert(hwt_wait_pending(0, SOON_MS));
+	return sw > 0;
+}
+
+START_TEST(edu_many_due_together)
+{
+	int fd = edu_open(), efd, irq, round;
+
+	if (fd < 0)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		close(fd);
+		hwt_skip("needs 2 CPUs: the timers must expire on another CPU "
+			 "than the interrupt's");
+		return;
+	}
+	irq = edu_irq_and_cpu(NULL);
+	pin_to(edu_irq_cpu() == 0 ? 1 : 0);
+	efd = hwt_eventfd();
+	for (round = 0; round < 5 && !many_due_round(fd, efd, irq); round++)
+		;
+	ck_assert_msg(round < 5, "the threaded handler never ran in 5 rounds: "
+		      "no batch beyond the budget");
 	close(efd);
 	close(fd);
-	ck_assert(hwt_wait_pending(0, SOON_MS));
 }
 END_TEST
 
@@ -425,7 +438,7 @@ END_TEST
 static const struct hwt_case cases[] = {
 	HWT_CASE(edu_info_says_which_device, HWT_LOADED, 30),
 	HWT_CASE(edu_every_model_fires_from_the_interrupt, HWT_LOADED, 60),
-	HWT_CASE(edu_many_due_together, HWT_LOADED, 60),
+	HWT_CASE(edu_many_due_together, HWT_LOADED, 120),
 	HWT_CASE(edu_every_model_fires_from_the_threaded_handler, HWT_UNLOADED, 60),
 	HWT_CASE(edu_latency_timer_hard_thread, HWT_UNLOADED, 120),
 };
