@@ -46,6 +46,7 @@ struct opts {
 	unsigned int mode;	/* index into modes[] */
 	unsigned int inflight;	/* mode 2: requests in flight */
 	uint64_t count;		/* 0: until stopped */
+	char dev_path[48];	/* --device: /dev/hwevent by default */
 };
 
 /* What every mode's loop works with. */
@@ -167,7 +168,8 @@ int run_queue(struct run *r);
  * folder if it is absent; *loaded tells whether this program loaded it.
  * The descriptor, or -1 (and a message).
  */
-int open_device(int flags, bool *loaded);
+int open_device(const char *path, int flags, bool *loaded);
+void print_device(int fd, const char *path);
 void unload(void);
 
 #endif /* HWEVENT_APP_EVENT_H */

@@ -83,6 +83,8 @@ static void usage(FILE *out)
 	fprintf(out, " -i, --inflight <N>    type 2: keep N requests in flight (1 to %d,\n",
 		INFLIGHT_MAX);
 	fputs("                       default 1)\n", out);
+	fputs(" -d, --device <node>   hwevent (the timer, default), or eduN: the edu PCI\n", out);
+	fputs("                       device N, whose interrupt brings the event\n", out);
 	fputs(" -h, --help            display this help and exit\n", out);
 	fputs("\n", out);
 	fputs("With --period, type 0 waits for each later event with HWEVENT_IOC_WAIT,\n", out);
@@ -147,12 +149,37 @@ static unsigned int parse_inflight(const char *s)
 	return (unsigned int)v;
 }
 
+/*
+ * --device: "hwevent" is /dev/hwevent, "eduN" (or "hwevent-eduN") the
+ * node of the Nth edu device, /dev/hwevent-eduN.  Names only, never
+ * paths: the program may run with root's rights for a user.
+ */
+static void parse_device(const char *s, struct opts *o)
+{
+	const char *n = s;
+
+	if (!strcmp(s, HWEVENT_DEVICE_NAME)) {
+		snprintf(o->dev_path, sizeof(o->dev_path), "%s",
+			 HWEVENT_DEV_PATH);
+		return;
+	}
+	if (!strncmp(n, HWEVENT_DEVICE_NAME "-", strlen(HWEVENT_DEVICE_NAME) + 1))
+		n += strlen(HWEVENT_DEVICE_NAME) + 1;
+	if (strncmp(n, "edu", 3) || !all_digits(n + 3) || strlen(n + 3) > 3 ||
+	    (n[3] == '0' && n[4]))
+		bad_usage("invalid device: '%s' (hwevent, or edu0, edu1, ...)",
+			  s);
+	snprintf(o->dev_path, sizeof(o->dev_path), "/dev/%s%s",
+		 HWEVENT_EDU_NAME_PREFIX, n + 3);
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "period", required_argument, NULL, 'p' },
 		{ "inflight", required_argument, NULL, 'i' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,7 +188,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	int c, ret;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "c:p:i:h", longopts, NULL)) != -1) {
+	snprintf(o->dev_path, sizeof(o->dev_path), "%s", HWEVENT_DEV_PATH);
+	while ((c = getopt_long(argc, argv, "c:p:i:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_count(optarg, &o->count))
@@ -172,6 +200,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'i':
 			inflight = parse_inflight(optarg);
+			break;
+		case 'd':
+			parse_device(optarg, o);
 			break;
 		case 'h':
 			usage(stdout);
@@ -238,9 +269,10 @@ int main(int argc, char **argv)
 	if (ret)
 		errx(EXIT_FAILURE, "cannot set up signals: %s", strerror(-ret));
 	out_init();
-	fd = open_device(mode->open_flags, &loaded);
+	fd = open_device(o.dev_path, mode->open_flags, &loaded);
 	if (fd < 0)
 		return EXIT_FAILURE;
+	print_device(fd, o.dev_path);
 
 	watch_stdin = !o.count;
 	tty = watch_stdin && isatty(STDIN_FILENO);

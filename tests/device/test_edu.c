@@ -435,12 +435,55 @@ START_TEST(edu_latency_timer_hard_thread)
 }
 END_TEST
 
+/*
+ * The app on the edu node, each <type>: it loads the module, waits for
+ * the node the PCI probe makes, says which device it is on, and gets its
+ * events from the device's interrupt.  A device that is not there is
+ * named as such.
+ */
+START_TEST(edu_app_runs_on_the_edu_node)
+{
+	char *bad[] = { (char *)hwt_app_path(), "--device", "edu7",
+			"--count", "1", "0.001", "0", NULL };
+	struct hwt_output o;
+	int st;
+
+	if (!edu_expected()) {
+		hwt_skip("no edu device promised: HWEVENT_EDU is not 1 "
+			 "(vm/run-in-vm.sh attaches one)");
+		return;
+	}
+	for (char t = '0'; t <= '4'; t++) {
+		char type[2] = { t, '\0' };
+		char *argv[] = { (char *)hwt_app_path(), "--device", "edu0",
+				 "--count", "2", "0.001", type, NULL };
+
+		st = hwt_run(argv, (uid_t)-1, &o, 60, NULL);
+		ck_assert_msg(st == 0, "type %s: exit %d; stderr: %s", type, st,
+			      o.err);
+		ck_assert_msg(hwt_count_lines(o.out, "event ") == 2,
+			      "type %s: not 2 event lines: %s", type, o.out);
+		ck_assert_msg(hwt_contains(o.err, EDU_DEV ": edu device "
+					   "1234:11e8 at "),
+			      "type %s: it does not say which device: %s",
+			      type, o.err);
+		ck_assert_msg(!module_loaded(), "type %s: the app left the "
+			      "module loaded", type);
+	}
+	st = hwt_run(bad, (uid_t)-1, &o, 60, NULL);
+	ck_assert_msg(st == 1 && hwt_contains(o.err, "no such edu device"),
+		      "edu7: exit %d; stderr: %s", st, o.err);
+	ck_assert_msg(!module_loaded(), "edu7: the app left the module loaded");
+}
+END_TEST
+
 static const struct hwt_case cases[] = {
 	HWT_CASE(edu_info_says_which_device, HWT_LOADED, 30),
 	HWT_CASE(edu_every_model_fires_from_the_interrupt, HWT_LOADED, 60),
 	HWT_CASE(edu_many_due_together, HWT_LOADED, 120),
 	HWT_CASE(edu_every_model_fires_from_the_threaded_handler, HWT_UNLOADED, 60),
 	HWT_CASE(edu_latency_timer_hard_thread, HWT_UNLOADED, 120),
+	HWT_CASE(edu_app_runs_on_the_edu_node, HWT_UNLOADED, 120),
 };
 
 const struct hwt_suite hwt_suite_edu = HWT_SUITE("edu", cases);

@@ -150,7 +150,8 @@ END_TEST
 START_TEST(test_help_types)
 {
 	static const char *const words[] = {
-		"--count", "--period", "--inflight", "--help",
+		"--count", "--period", "--inflight", "--device", "eduN",
+		"--help",
 		"0: pending request", "1: event-based", "eventfd",
 		"2: pending requests through io_uring", "3: event queue",
 		"poll(2)", "4: event queue", "SIGIO", "HWEVENT_IOC_WAIT",
@@ -227,6 +228,14 @@ static const struct {
 	{ { "-i", "1", "1", "1", NULL }, "applies to type 2 only" },
 	{ { "-i", "4", "1", "3", NULL }, "applies to type 2 only" },
 	{ { "-i", "4", "1", "4", NULL }, "applies to type 2 only" },
+	{ { "--device", "foo", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "edu", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "edu01", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "edu1x", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "edu1234", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "/dev/hwevent-edu0", "1", "1", NULL }, "invalid device" },
+	{ { "-d", "../edu0", "1", "1", NULL }, "invalid device" },
+	{ { "--device", NULL }, "requires an argument" },
 	{ { "--bogus", "1", "1", NULL }, "unrecognized option" },
 	{ { "-x", "1", "1", NULL }, "invalid option" },
 };
