@@ -32,7 +32,8 @@
 # Arguments are passed to test_device (patterns selecting tests).
 # Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
 # HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER,
-# HWEVENT_DEBUG_KERNEL; HWEVENT_EDU, HWEVENT_HOTPLUG_TTY (set by
+# HWEVENT_DEBUG_KERNEL, HWEVENT_ITER_PERCENT (default 100, 25 with
+# HWEVENT_DEBUG_KERNEL=1); HWEVENT_EDU, HWEVENT_HOTPLUG_TTY (set by
 # vm/run-in-vm.sh), HWEVENT_EDU_RERUN, HWEVENT_HOTPLUG_ITER,
 # HWEVENT_HOTPLUG_QMP_EVERY (docs/edu.md).
 set -u
@@ -78,6 +79,11 @@ if [ "$debug" = 1 ]; then
 	if ! { echo scan >$kmemleak && echo clear >$kmemleak; }; then
 		bail "cannot scan and clear $kmemleak"
 	fi
+	# Every call costs ten times more under KASAN, lockdep and
+	# kmemleak: the race tests run a quarter of their iterations
+	# (hwt_iters()), a few thousand still.
+	export HWEVENT_ITER_PERCENT=${HWEVENT_ITER_PERCENT:-25}
+	echo "# guest-suite: debug kernel, race iterations at $HWEVENT_ITER_PERCENT%"
 fi
 
 # The kernel log from here on is what the tests caused.

@@ -34,6 +34,22 @@ const char *hwt_app_path(void)
 	return p && *p ? p : "build/san/event";
 }
 
+unsigned int hwt_iters(unsigned int n)
+{
+	const char *s = getenv("HWEVENT_ITER_PERCENT");
+	unsigned long pct = 100;
+	char *end;
+
+	if (s && *s) {
+		errno = 0;
+		pct = strtoul(s, &end, 10);
+		ck_assert_msg(!errno && !*end && pct >= 1 && pct <= 1000,
+			      "HWEVENT_ITER_PERCENT=%s: not 1 to 1000", s);
+	}
+	n = (unsigned int)((unsigned long long)n * pct / 100);
+	return n ? n : 1;
+}
+
 /* ---- skip support: the reason travels from the test child to main ---- */
 
 #define SKIP_LEN 200

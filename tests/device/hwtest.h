@@ -238,6 +238,13 @@ void hwt_assert_msg_clean_at(const char *file, int line,
 int hwt_stop_cont_child(int (*fn)(void *), void *arg, uint64_t want_pending,
 			long sysno, unsigned int stop_ms, unsigned int *tries);
 
+/*
+ * @n iterations of a race test, scaled by HWEVENT_ITER_PERCENT (default
+ * 100, at least 1): the debug kernels, ten times slower per call under
+ * KASAN, lockdep and kmemleak, run a quarter (tests/guest-suite.sh).
+ */
+unsigned int hwt_iters(unsigned int n);
+
 /* ---- io_uring ---- */
 
 /* Set up a ring of @entries (asserts). */

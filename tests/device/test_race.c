@@ -180,7 +180,7 @@ START_TEST(race_eventfd_fire_vs_close)
 		memset(&r[i], 0, sizeof(r[i]));
 		r[i].cpu = i;
 		r[i].efd = efd;
-		r[i].opens = RACE_OPENS / 2;
+		r[i].opens = hwt_iters(RACE_OPENS) / 2;
 		r[i].rng = seed * 2 + (uint64_t)i + 1;
 		r[i].out = &rings[i];
 		r[i].in = &rings[1 - i];
@@ -201,7 +201,7 @@ START_TEST(race_eventfd_fire_vs_close)
 	c1 = hwt_counters();
 	hwt_diag("%d opens, %" PRIu64 " registrations (%" PRIu64 "+%" PRIu64
 		 " files closed by the other thread): %" PRIu64 " fired, %"
-		 PRIu64 " cancelled, in %.2f s", RACE_OPENS, total,
+		 PRIu64 " cancelled, in %.2f s", hwt_iters(RACE_OPENS) / 2 * 2, total,
 		 r[0].handed_over, r[1].handed_over, c1.fired - c0.fired,
 		 c1.cancelled - c0.cancelled,
 		 (double)(now_ns() - t0) / 1e9);
@@ -257,6 +257,7 @@ START_TEST(race_request_fire_vs_signal)
 	pthread_t th;
 	uint64_t rng = hwt_seed() * 3 + 1, last_id = 0, last_seq = 0, t0;
 	uint64_t n_ok = 0, n_intr = 0, n_bad = 0;
+	uint64_t requests = hwt_iters(RACE_REQUESTS);
 	char bad[256] = "";
 	int fd, err = 0;
 
@@ -274,7 +275,7 @@ START_TEST(race_request_fire_vs_signal)
 	t0 = now_ns();
 	ck_assert_int_eq(pthread_create(&th, NULL, kicker_fn, &k), 0);
 
-	for (uint64_t i = 1; i <= RACE_REQUESTS; i++) {
+	for (uint64_t i = 1; i <= requests; i++) {
 		/*
 		 * Tiny due times race the signals; every 16th is long enough
 		 * that a signal surely comes first, so both outcomes happen.
@@ -319,13 +320,13 @@ START_TEST(race_request_fire_vs_signal)
 	pthread_join(th, NULL);
 	close(fd);
 	c1 = hwt_counters();
-	hwt_diag("%d requests, %" PRIu64 " signals: %" PRIu64 " fired, %" PRIu64
-		 " EINTR (%" PRIu64 " cancelled), in %.2f s", RACE_REQUESTS,
+	hwt_diag("%" PRIu64 " requests, %" PRIu64 " signals: %" PRIu64 " fired, %" PRIu64
+		 " EINTR (%" PRIu64 " cancelled), in %.2f s", requests,
 		 k.kicks, n_ok, n_intr, c1.cancelled - c0.cancelled,
 		 (double)(now_ns() - t0) / 1e9);
 	ck_assert_msg(!err, "a request failed with %s", strerror(-err));
 	ck_assert_msg(!n_bad, "%" PRIu64 " bad messages, first: %s", n_bad, bad);
-	ck_assert_uint_eq(n_ok + n_intr, RACE_REQUESTS);
+	ck_assert_uint_eq(n_ok + n_intr, requests);
 	/* Success means fired; EINTR means cancelled (or never registered). */
 	ck_assert_uint_eq(c1.fired - c0.fired, n_ok);
 	ck_assert_uint_le(c1.cancelled - c0.cancelled, n_intr);
@@ -367,11 +368,12 @@ START_TEST(race_sigkill_vs_fire)
 {
 	struct hwevent_counters c0, c1;
 	uint64_t rng = hwt_seed() * 5 + 3, t0;
+	unsigned int kills = hwt_iters(RACE_KILLS);
 	int status;
 
 	c0 = hwt_counters();
 	t0 = now_ns();
-	for (int i = 0; i < RACE_KILLS; i++) {
+	for (unsigned int i = 0; i < kills; i++) {
 		int p[2];
 		char c;
 		pid_t pid;
@@ -392,13 +394,13 @@ START_TEST(race_sigkill_vs_fire)
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-			      "child %d ended with status %#x", i, status);
+			      "child %u ended with status %#x", i, status);
 		ck_assert_msg(hwt_counters().pending == 0,
-			      "registrations left pending after child %d died", i);
+			      "registrations left pending after child %u died", i);
 	}
 	c1 = hwt_counters();
-	hwt_diag("%d children killed: %" PRIu64 " registrations, %" PRIu64
-		 " fired, %" PRIu64 " cancelled, in %.2f s", RACE_KILLS,
+	hwt_diag("%u children killed: %" PRIu64 " registrations, %" PRIu64
+		 " fired, %" PRIu64 " cancelled, in %.2f s", kills,
 		 c1.registered - c0.registered, c1.fired - c0.fired,
 		 c1.cancelled - c0.cancelled,
 		 (double)(now_ns() - t0) / 1e9);

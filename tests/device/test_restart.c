@@ -377,6 +377,7 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 	struct hwevent_counters c0;
 	struct hwevent_register r;
 	uint64_t rng = hwt_seed() * 17 + 3, n_intr = 0, n_canc = 0;
+	unsigned int rounds = hwt_iters(CVS_ROUNDS);
 	struct cvs c;
 	int err = 0;
 
@@ -392,7 +393,7 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 						&args[i]), 0);
 	}
 	c0 = hwt_counters();
-	for (int round = 0; round < CVS_ROUNDS && !err; round++) {
+	for (unsigned int round = 0; round < rounds && !err; round++) {
 		unsigned int kick = hwt_rand(&rng);
 		int cret;
 
@@ -428,13 +429,13 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 	pthread_barrier_wait(&c.start);
 	for (int i = 0; i < CVS_WAITERS; i++)
 		pthread_join(c.t[i], NULL);
-	hwt_diag("%d rounds of %d waiters: %" PRIu64 " EINTR, %" PRIu64
-		 " cancelled", CVS_ROUNDS, CVS_WAITERS, n_intr, n_canc);
+	hwt_diag("%u rounds of %d waiters: %" PRIu64 " EINTR, %" PRIu64
+		 " cancelled", rounds, CVS_WAITERS, n_intr, n_canc);
 	ck_assert_msg(!err, "a WAIT or CANCEL returned %d (%s)", err,
 		      strerror(-err));
 	ck_assert_msg(n_intr && n_canc, "no race: %" PRIu64 " EINTR, %" PRIu64
 		      " cancelled", n_intr, n_canc);
-	hwt_assert_delta_rcp(&c0, CVS_ROUNDS, CVS_ROUNDS, 0);
+	hwt_assert_delta_rcp(&c0, rounds, rounds, 0);
 	close(c.fd);
 	pthread_barrier_destroy(&c.start);
 	pthread_barrier_destroy(&c.done);
