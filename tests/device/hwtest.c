@@ -447,8 +447,15 @@ static void *kicker_fn(void *arg)
 {
 	struct hwt_kicker *k = arg;
 
-	hwt_wait_blocked(k->tid, k->sysno, 60000);
-	pthread_kill(k->target, k->sig);
+	/* No deadline: the test's timeout bounds a call that never ends. */
+	while (!atomic_load(&k->done)) {
+		if (thread_blocked_in(k->tid, k->sysno)) {
+			pthread_kill(k->target, k->sig);
+			atomic_store(&k->kicked, true);
+			break;
+		}
+		hwt_sleep_ms(1);
+	}
 	return NULL;
 }
 
@@ -458,12 +465,16 @@ void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno)
 	k->tid = gettid();
 	k->sysno = sysno;
 	k->sig = sig;
+	atomic_init(&k->done, false);
+	atomic_init(&k->kicked, false);
 	ck_assert_int_eq(pthread_create(&k->thread, NULL, kicker_fn, k), 0);
 }
 
-void hwt_kick_join(struct hwt_kicker *k)
+bool hwt_kick_join(struct hwt_kicker *k)
 {
+	atomic_store(&k->done, true);
 	pthread_join(k->thread, NULL);
+	return atomic_load(&k->kicked);
 }
 
 void hwt_spin_ns(uint64_t ns)

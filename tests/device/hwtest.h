@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -273,16 +274,19 @@ void hwt_wait_blocked(pid_t tid, long sysno, int timeout_ms);
 /*
  * A thread that sends @sig to the thread that started it, once that thread
  * sleeps in system call @sysno: a signal that comes during the wait by
- * construction, however slow the machine.  hwt_kick_join() waits for it.
+ * construction, however slow the machine.  hwt_kick_join(), once the call
+ * returned, stops it if it has not kicked yet (the call ended first, as a
+ * short wait may on a slow kernel) and says whether it kicked.
  */
 struct hwt_kicker {
 	pthread_t target, thread;
 	pid_t tid;
 	long sysno;
 	int sig;
+	atomic_bool done, kicked;
 };
 void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno);
-void hwt_kick_join(struct hwt_kicker *k);
+bool hwt_kick_join(struct hwt_kicker *k);
 
 /*
  * Run @argv[0] with @argv, its stdout captured into @out and its stderr

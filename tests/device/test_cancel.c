@@ -73,15 +73,23 @@ START_TEST(request_ignored_signal_does_not_interrupt)
 	struct hwt_kicker k;
 	int fd, ret;
 
+	bool kicked = false;
+	unsigned int n;
+
 	ck_assert(signal(SIGUSR2, SIG_IGN) != SIG_ERR);
 	fd = hwt_open();
 	c0 = hwt_counters();
-	hwt_kick_when_blocked(&k, SIGUSR2, SYS_ioctl);
-	ret = hwevent_wait_request(fd, 300 * NS_PER_MS, 9, &m);
-	hwt_kick_join(&k);
-	ck_assert_msg(ret == 0, "request: %s", strerror(-ret));
-	ck_assert_uint_eq(m.cookie, 9);
-	hwt_assert_delta(&c0, 1, 1, 0, 0);
+	/* A round where the request ended before the signal proves nothing
+	 * (a slow kernel): again, up to 5 times. */
+	for (n = 0; n < 5 && !kicked; n++) {
+		hwt_kick_when_blocked(&k, SIGUSR2, SYS_ioctl);
+		ret = hwevent_wait_request(fd, 300 * NS_PER_MS, 9, &m);
+		kicked = hwt_kick_join(&k);
+		ck_assert_msg(ret == 0, "request: %s", strerror(-ret));
+		ck_assert_uint_eq(m.cookie, 9);
+	}
+	ck_assert_msg(kicked, "the request ended before the signal, 5 times");
+	hwt_assert_delta(&c0, n, n, 0, 0);
 	close(fd);
 	hwt_assert_rest();
 }
