@@ -60,18 +60,27 @@ static bool debug_kernel(void)
 	return s && !strcmp(s, "1");
 }
 
+/*
+ * Whether "suite:test" is selected: by any PATTERN it contains, or by all
+ * when every PATTERN is an exclusion; and by no "!PATTERN" it contains.
+ */
 static bool selected(const char *sname, const char *tname, int argc,
 		     char **argv)
 {
+	bool any_include = false, included = false;
 	char full[256];
 
-	if (argc <= 0)
-		return true;
 	snprintf(full, sizeof(full), "%s:%s", sname, tname);
-	for (int i = 0; i < argc; i++)
-		if (strstr(full, argv[i]))
-			return true;
-	return false;
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '!') {
+			if (strstr(full, argv[i] + 1))
+				return false;
+			continue;
+		}
+		any_include = true;
+		included |= strstr(full, argv[i]) != NULL;
+	}
+	return !any_include || included;
 }
 
 /* One line of a TAP description: no newlines, no '#' (directive start). */
@@ -152,7 +161,7 @@ int main(int argc, char **argv)
 	 * TAP lines (they would print them again when they exit). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: %s [--list] [PATTERN...]\n", argv[0]);
+		printf("usage: %s [--list] [PATTERN | !PATTERN...]\n", argv[0]);
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--list")) {
