@@ -32,6 +32,7 @@
 # Arguments are passed to test_device (patterns selecting tests).
 # Environment: HWEVENT_KO, HWEVENT_APP (used by test_device too),
 # HWEVENT_TEST_DEVICE (the test binary), HWEVENT_SEED, CK_TIMEOUT_MULTIPLIER,
+# HWEVENT_REFUSALS (0: leave tests/refusal-suite.sh out),
 # HWEVENT_DEBUG_KERNEL, HWEVENT_ITER_PERCENT (default 100, 25 with
 # HWEVENT_DEBUG_KERNEL=1); HWEVENT_EDU, HWEVENT_HOTPLUG_TTY (set by
 # vm/run-in-vm.sh), HWEVENT_EDU_RERUN, HWEVENT_HOTPLUG_ITER,
@@ -223,38 +224,21 @@ if [ "$debug" = 1 ]; then
 	[ -z "$leaks" ] || head -60 <<<"$leaks" | sed 's/^/#   /'
 fi
 
-# What the app says when the kernel refuses modules to root: under
-# lockdown, and with kernel.modules_disabled=1.  Both last until the VM
-# reboots, so they come after everything that loads the module.
-refused() { # refused NAME EXPECTED: the app (a copy next to the module)
-	local dir out rc
-	dir=$(mktemp -d)
-	cp "$app" "$ko" "$dir/"
-	out=$("$dir/event" --count 1 0.01 1 2>&1 >/dev/null)
-	rc=$?
-	rm -rf "$dir"
-	if [ $rc -ne 1 ]; then
-		result "$1" "exit $rc, not 1: $out"
-	elif ! grep -q "$2" <<<"$out"; then
-		result "$1" "no '$2' in: $out"
-	else
-		result "$1" ""
-	fi
-}
-lockdown=/sys/kernel/security/lockdown
-[ -e $lockdown ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
-if ! [ -w $lockdown ]; then
-	n=$((n + 1))
-	echo "ok $n - guest:app_says_the_kernel_is_locked_down # SKIP this kernel has no lockdown LSM ($lockdown)"
-elif grep -q '\[none\]' $lockdown && echo integrity >$lockdown; then
-	refused app_says_the_kernel_is_locked_down "locked down (integrity"
-else
-	result app_says_the_kernel_is_locked_down "cannot set $lockdown to integrity: $(cat $lockdown)"
-fi
-if echo 1 >/proc/sys/kernel/modules_disabled; then
-	refused app_says_modules_are_disabled "kernel.modules_disabled=1"
-else
-	result app_says_modules_are_disabled "cannot set kernel.modules_disabled"
+# What the app says when the kernel refuses modules to root: last, as
+# both settings last until the VM reboots (tests/refusal-suite.sh; the
+# line suite runs it after its own parts, with HWEVENT_REFUSALS=0 here).
+if [ "${HWEVENT_REFUSALS:-1}" != 0 ]; then
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
+			n=$((n + 1))
+			[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
+			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
+		elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
+			result refusal_suite "bailed out:${BASH_REMATCH[1]}"
+		elif ! [[ $line =~ ^1\.\.[0-9]+ ]]; then
+			echo "$line"
+		fi
+	done < <(HWEVENT_KO=$ko HWEVENT_APP=$app tests/refusal-suite.sh 2>&1)
 fi
 
 # shellcheck source=common/kernel-log.sh

@@ -6,7 +6,9 @@
 #   1. the device suite, tests/guest-suite.sh (PATTERNs are passed to it);
 #   2. accounted stress, tests/stress/run-stress.sh, for
 #      HWEVENT_STRESS_SECONDS (default 120);
-#   3. the udev rule applied by udev, scripts/udev-check.sh --guest.
+#   3. the udev rule applied by udev, scripts/udev-check.sh --guest;
+#   4. what the app says when the kernel refuses modules to root,
+#      tests/refusal-suite.sh, last: that lasts until the VM reboots.
 # Each part's TAP is numbered on into one stream with one plan at the end;
 # a part that bails out or fails without a failed test counts as a failed
 # test.  Exits 0 only if every test passed.
@@ -55,10 +57,12 @@ part() {
 }
 
 echo "# line-suite: kernel $(uname -r)"
-part device tests/guest-suite.sh "$@"
+part device env HWEVENT_REFUSALS=0 tests/guest-suite.sh "$@"
 part stress env HWEVENT_STRESS_SECONDS="${HWEVENT_STRESS_SECONDS:-120}" \
 	tests/stress/run-stress.sh
 part udev scripts/udev-check.sh --guest 1
+# Last: it refuses modules to root until the VM reboots.
+part refusals tests/refusal-suite.sh
 echo "1..$n"
 echo "# line-suite: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
