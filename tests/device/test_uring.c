@@ -962,7 +962,7 @@ static void child_goes_away(enum child_end how, bool ring_first,
  */
 START_TEST(uring_id_written_before_completion)
 {
-	enum { N = 4000 };
+	const int n = (int)hwt_iters(4000);
 	struct hwevent_register r;
 	struct io_uring_cqe *cqe;
 	struct io_uring ring;
@@ -971,7 +971,7 @@ START_TEST(uring_id_written_before_completion)
 
 	fd = hwt_open();
 	hwt_ring_init(&ring, 4);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = hwt_sqe(&ring);
 
 		hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, 1, 0, (uint64_t)i, 0);
@@ -992,7 +992,7 @@ START_TEST(uring_id_written_before_completion)
 			hwt_sleep_ms(1);
 	}
 	ck_assert_msg(!bad, "%d of %d completions came before their id "
-		      "(the first in round %d: id %llu, msg.id %llu)", bad, N,
+		      "(the first in round %d: id %llu, msg.id %llu)", bad, n,
 		      first_bad, (unsigned long long)bad_id,
 		      (unsigned long long)bad_msg_id);
 	io_uring_queue_exit(&ring);
