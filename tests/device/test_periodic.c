@@ -592,7 +592,7 @@ static void *hail_fn(void *arg)
  */
 START_TEST(periodic_race_wait_vs_signal)
 {
-	enum { N = 2000 };
+	const int n = (int)hwt_iters(2000);
 	/*
 	 * Long enough that a WAIT spends most of its time asleep: the timer
 	 * stops between WAITs (no request, no firing) and restarts on its
@@ -617,7 +617,7 @@ START_TEST(periodic_race_wait_vs_signal)
 	h.rng = hwt_seed() * 11 + 1;
 	h.kicks = 0;
 	ck_assert_int_eq(pthread_create(&t, NULL, hail_fn, &h), 0);
-	for (int i = 0; i < N && !err; i++) {
+	for (int i = 0; i < n && !err; i++) {
 		int ret = hwevent_wait(fd, id, &m);
 
 		if (ret == -EINTR) {
@@ -637,7 +637,7 @@ START_TEST(periodic_race_wait_vs_signal)
 	atomic_store(&h.stop, true);
 	pthread_join(t, NULL);
 	hwt_diag("%d WAITs, %" PRIu64 " signals: %" PRIu64 " returned a firing, "
-		 "%" PRIu64 " EINTR", N, h.kicks, n_ok, n_intr);
+		 "%" PRIu64 " EINTR", n, h.kicks, n_ok, n_intr);
 	ck_assert_msg(!err, "a WAIT failed: %s (seq %llu after %" PRIu64 ")",
 		      strerror(-err), (unsigned long long)m.seq, last_seq);
 	ck_assert_msg(n_ok && n_intr, "no race: %" PRIu64 " firings, %" PRIu64
@@ -660,7 +660,7 @@ END_TEST
  */
 START_TEST(periodic_race_register_vs_signal)
 {
-	enum { N = 2000 };
+	const int n = (int)hwt_iters(2000);
 	struct hwevent_counters c0;
 	struct hail h;
 	pthread_t t;
@@ -676,7 +676,7 @@ START_TEST(periodic_race_register_vs_signal)
 	h.rng = rng + 3;
 	h.kicks = 0;
 	ck_assert_int_eq(pthread_create(&t, NULL, hail_fn, &h), 0);
-	for (int i = 0; i < N && !err; i++) {
+	for (int i = 0; i < n && !err; i++) {
 		struct hwevent_register r;
 		int ret, cret;
 
@@ -713,7 +713,7 @@ START_TEST(periodic_race_register_vs_signal)
 	atomic_store(&h.stop, true);
 	pthread_join(t, NULL);
 	hwt_diag("%d periodic REGISTERs, %" PRIu64 " signals: %" PRIu64
-		 " returned the first firing, %" PRIu64 " EINTR", N, h.kicks,
+		 " returned the first firing, %" PRIu64 " EINTR", n, h.kicks,
 		 n_ok, n_intr);
 	ck_assert_msg(!err, "unexpected result: %s", strerror(-err));
 	ck_assert_msg(!n_gone, "%" PRIu64 " of %" PRIu64 " registrations that "
@@ -721,7 +721,7 @@ START_TEST(periodic_race_register_vs_signal)
 		      "registration %" PRIu64 ")", n_gone, n_ok, first_gone);
 	ck_assert_msg(n_ok && n_intr, "no race: %" PRIu64 " returned, %" PRIu64
 		      " EINTR", n_ok, n_intr);
-	hwt_assert_delta_rcp(&c0, N, N, 0);
+	hwt_assert_delta_rcp(&c0, n, n, 0);
 	close(fd);
 	hwt_assert_rest_unload();
 }
