@@ -214,7 +214,8 @@ for s in 6.1 6.12; do
 		result not-ok "debug kernel $s: the build failed (see $logs/debug-kernel-$s.log)"
 	else
 		dk=$(grep -h "^debug-kernel: built" "$logs/debug-kernel-$s.log")
-		result ok "debug kernel $s: ${dk#debug-kernel: }${dk:-cached in $(tail -1 "$logs/debug-kernel-$s.log")}"
+		[ -n "$dk" ] || dk="cached in $(tail -1 "$logs/debug-kernel-$s.log")"
+		result ok "debug kernel $s: ${dk#debug-kernel: }"
 	fi
 done
 
