@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.." || exit 2
 
 ko=${HWEVENT_KO:-build/san/hwevent.ko}
 app=${HWEVENT_APP:-build/san/event}
-n=0
-failed=0
+# shellcheck source=scripts/tap.sh
+. scripts/tap.sh
 
 [ "$(id -u)" = 0 ] || { echo "Bail out! refusal-suite: needs root"; exit 2; }
 [ -d /sys/module/hwevent ] &&
@@ -25,13 +25,11 @@ failed=0
 result() { # result NAME PROBLEM...: ok when PROBLEM is empty
 	local name=$1
 	shift
-	n=$((n + 1))
 	if [ -z "$*" ]; then
-		echo "ok $n - guest:$name"
+		ok "guest:$name"
 	else
-		echo "not ok $n - guest:$name"
-		echo "#   $*"
-		failed=$((failed + 1))
+		not_ok "guest:$name"
+		echo "$*" | diag
 	fi
 }
 
@@ -54,8 +52,7 @@ refused() { # refused NAME EXPECTED: the app (a copy next to the module)
 lockdown=/sys/kernel/security/lockdown
 [ -e $lockdown ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 if ! [ -w $lockdown ]; then
-	n=$((n + 1))
-	echo "ok $n - guest:app_says_the_kernel_is_locked_down # SKIP this kernel has no lockdown LSM ($lockdown)"
+	ok "guest:app_says_the_kernel_is_locked_down # SKIP this kernel has no lockdown LSM ($lockdown)"
 elif grep -q '\[none\]' $lockdown && echo integrity >$lockdown; then
 	refused app_says_the_kernel_is_locked_down "locked down (integrity"
 else
