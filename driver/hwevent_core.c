@@ -1506,7 +1506,13 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 
 	xa_lock_irqsave(&hf->regs, flags);
 	if (reg->done) {
-		/* Withdrawn: its owner stops it. */
+		/*
+		 * Withdrawn: its owner stops it, waiting for this callback,
+		 * then adds what a periodic eventfd still owes, including
+		 * the periods just counted here.
+		 */
+		if (!last && reg->type == HWEVENT_TYPE_EVENTFD)
+			reg->efd_debt += periods;
 		xa_unlock_irqrestore(&hf->regs, flags);
 		return false;
 	}
