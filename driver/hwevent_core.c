@@ -4,13 +4,15 @@
  *
  * The Linux counterpart of the "Hardware Event Sample" of the Windows
  * driver samples.  An application registers a notification through a
- * device node of the driver.  A soft hrtimer, armed for the due time, runs
- * its callback in softirq context, like a DPC at DISPATCH_LEVEL, and hands
- * the event to the node's source (hwevent_core.h): on /dev/hwevent
- * (hwevent_timer.c) the timer is the device, and the event fires there;
- * on /dev/hwevent-eduN (hwevent_edu.c) the source makes a PCI device
- * interrupt, and the event fires from the interrupt.  When it fires the
- * core notifies the application in the way the registration asked for:
+ * device node of the driver.  An hrtimer, armed for the due time, runs its
+ * callback in hard interrupt context, as the device's interrupt would
+ * (softirq context, the original's DPC at DISPATCH_LEVEL, on PREEMPT_RT or
+ * with soft_timers=1), and hands the event to the node's source
+ * (hwevent_core.h): on /dev/hwevent (hwevent_timer.c) the timer is the
+ * device, and the event fires there; on /dev/hwevent-eduN (hwevent_edu.c)
+ * the source makes a PCI device interrupt, and the event fires from the
+ * interrupt.  When it fires the core notifies the application in the way
+ * the registration asked for:
  *
  *  - HWEVENT_TYPE_REQUEST: a pending request completes with a message.
  *    The request is the ioctl itself (it sleeps, interruptibly), or an
@@ -107,7 +109,7 @@ static_assert(sizeof(struct hwevent_info) == 96);
  *	or waited for any more.  Set under the file lock.
  * @regs: the file's registrations, by id.  Its xa_lock, taken with
  *	interrupts disabled since a source may fire from its hard interrupt
- *	handler (and the timers fire in softirq context), is the file's
+ *	handler (and the timers fire in hard interrupt context), is the file's
  *	lock: it protects @gone, @regs, @next_id, @nr_pending, @rate_hz,
  *	@uring_waiters, @parked, @stalled, @queue, @queue_lost,
  *	@queue_lost_ns and, in every registration, &hwevent_reg.waiters,
@@ -256,7 +258,9 @@ struct hwevent_efd_watch {
 
 /**
  * struct hwevent_reg - one registered notification
- * @timer: expires at the due time (and every period), in softirq context.
+ * @timer: expires at the due time (and every period), in hard interrupt
+ *	context, or softirq context if @timer_soft (see soft_timers).
+ * @timer_soft: HRTIMER_MODE_SOFT if its timer is soft, else 0.
  * @src: the device, and a list node for its source.
  * @hf: the open file it was registered on.
  * @efd: EVENTFD: the driver's reference to the eventfd, dropped by the
@@ -287,6 +291,7 @@ struct hwevent_efd_watch {
  */
 struct hwevent_reg {
 	struct hrtimer timer;
+	enum hrtimer_mode timer_soft;
 	struct hwevent_src_reg src;
 	struct hwevent_file *hf;
 	struct eventfd_ctx *efd;
@@ -469,6 +474,21 @@ static const struct kernel_param_ops uring_timeout_ops = {
 module_param_cb(uring_timeout_ms, &uring_timeout_ops, &uring_timeout_ms, 0644);
 MODULE_PARM_DESC(uring_timeout_ms,
 		 "Longest life of an io_uring request, where io_uring cannot cancel it (1000-240000, default 60000)");
+
+/*
+ * The context a registration's timer expires in, chosen when it is made.
+ * By default hard interrupt context, as a timerfd's: the callback notifies
+ * straight away (nothing in hwevent_reg_fire() sleeps, as the edu
+ * source's interrupt handler needs too), one softirq hop sooner than a
+ * soft timer, whose callback waits for the timer softirq (or ksoftirqd).
+ * soft_timers=1 gives the soft timer, the original's DPC, so that the
+ * benchmark can weigh the two.  On PREEMPT_RT the kernel expires both in
+ * its timer thread, where the file's spinlock may sleep.
+ */
+static bool soft_timers;
+module_param(soft_timers, bool, 0644);
+MODULE_PARM_DESC(soft_timers,
+		 "Expire new registrations' timers in softirq, not hard interrupt, context (default 0)");
 
 static u64 hwevent_uring_timeout_ns(void)
 {
@@ -853,8 +873,9 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 	reg = kmem_cache_zalloc(hwevent_reg_cache, GFP_KERNEL_ACCOUNT);
 	if (!reg)
 		return ERR_PTR(-ENOMEM);
+	reg->timer_soft = READ_ONCE(soft_timers) ? HRTIMER_MODE_SOFT : 0;
 	hwevent_hrtimer_setup(&reg->timer, hwevent_timer_fn, CLOCK_MONOTONIC,
-			      HRTIMER_MODE_REL_SOFT);
+			      HRTIMER_MODE_REL | reg->timer_soft);
 	INIT_LIST_HEAD(&reg->waiters);
 	INIT_LIST_HEAD(&reg->stall_node);
 	reg->src.dev = hf->hdev;
@@ -937,7 +958,8 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 		__hwevent_waiter_queue(hf, reg, w);
 	atomic64_inc(&hf->hdev->registered);
 	atomic64_inc(&hf->hdev->pending);
-	hrtimer_start(&reg->timer, ns_to_ktime(due_ns), HRTIMER_MODE_REL_SOFT);
+	hrtimer_start(&reg->timer, ns_to_ktime(due_ns),
+		      HRTIMER_MODE_REL | reg->timer_soft);
 	xa_unlock_irq(&hf->regs);
 	return id;
 }
@@ -1420,7 +1442,7 @@ static void __hwevent_reg_rearm(struct hwevent_file *hf,
 	list_del_init(&reg->stall_node);
 	missed = hrtimer_forward_now(&reg->timer, ns_to_ktime(reg->period_ns));
 	__hwevent_reg_count_missed(hf, reg, missed);
-	hrtimer_start_expires(&reg->timer, HRTIMER_MODE_ABS_SOFT);
+	hrtimer_start_expires(&reg->timer, HRTIMER_MODE_ABS | reg->timer_soft);
 }
 
 /* Claim the queued request @w, under the file lock: it is ours to complete. */
@@ -1436,7 +1458,7 @@ static void __hwevent_waiter_claim(struct hwevent_waiter *w)
  * How much to add to the eventfd of @reg now: its @periods and what it
  * still owes, at most HWEVENT_EFD_BURST: where eventfd_signal() adds only
  * 1, the rest waits for the next firing, or for the owner to stop it,
- * rather than loop in softirq after a long stall.  Under the file lock,
+ * rather than loop in the callback after a long stall.  Under the file lock,
  * as the restart that adds what a stall missed (or the registration's
  * owner's alone, once it is done and its timer stopped).
  */
@@ -1449,7 +1471,11 @@ static u64 __hwevent_efd_take(struct hwevent_reg *reg, u64 periods)
 	return now;
 }
 
-/* The event is due: softirq context, like the original's DPC. */
+/*
+ * The event is due: hard interrupt context, like the device interrupt the
+ * timer stands for, or softirq context, like the original's timer DPC
+ * (soft_timers, or PREEMPT_RT's timer thread).
+ */
 static enum hrtimer_restart hwevent_timer_fn(struct hrtimer *timer)
 {
 	struct hwevent_reg *reg = container_of(timer, struct hwevent_reg, timer);
@@ -1472,10 +1498,11 @@ struct hwevent_reg *hwevent_src_reg(struct hwevent_src_reg *src)
  * @reg: a registration whose event its source says happened.
  * @rearm: restart the timer of a periodic registration here.
  *
- * Called by the source: from the timer's callback (softirq), or from the
- * device's interrupt handler, hard or threaded; never under the file
- * lock, which it takes with interrupts disabled.  What each model's
- * delivery needs of that context is in docs/design.md: none of it sleeps.
+ * Called by the source: from the timer's callback (hard interrupt, or
+ * softirq: see soft_timers), or from the device's interrupt handler, hard
+ * or threaded; never under the file lock, which it takes with interrupts
+ * disabled.  What each model's delivery needs of that context is in
+ * docs/design.md: none of it sleeps.
  * Without @rearm the caller is the timer's callback, which restarts the
  * timer when this returns true.  With @rearm (the source's timer only
  * made the device interrupt, and stopped) a periodic timer is restarted
@@ -1563,7 +1590,7 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 	if (stall)
 		__hwevent_reg_stall(hf, reg);
 	else if (rearm && !last)
-		hrtimer_start_expires(timer, HRTIMER_MODE_ABS_SOFT);
+		hrtimer_start_expires(timer, HRTIMER_MODE_ABS | reg->timer_soft);
 	xa_unlock_irqrestore(&hf->regs, flags);
 
 	switch (reg->type) {
@@ -1648,8 +1675,8 @@ static void hwevent_waiter_free(struct hwevent_waiter *w)
 
 /*
  * Withdraw @reg in place, under the file lock, where its owner cannot stop
- * it (softirq, io_uring's cancel): marked done, it no longer fires, and
- * @reap_work disposes of it.
+ * it (the timer's callback, io_uring's cancel): marked done, it no longer
+ * fires, and @reap_work disposes of it.
  */
 static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 				   struct hwevent_reg *reg)

@@ -31,8 +31,9 @@ struct hwevent_reg;
 
 /**
  * struct hwevent_source_ops - what a source does for the core
- * @due: the timer of @reg expired: its event is due.  Softirq context (the
- *	soft hrtimer's callback; on PREEMPT_RT the softirq thread).  Either
+ * @due: the timer of @reg expired: its event is due.  The hrtimer's
+ *	callback: hard interrupt context, or softirq context (soft_timers=1;
+ *	on PREEMPT_RT the kernel's timer thread).  Nothing here sleeps.  Either
  *	fires it at once, returning what hwevent_reg_fire(@reg, false) says,
  *	or makes the device interrupt and returns HRTIMER_NORESTART: the
  *	interrupt path then calls hwevent_reg_fire(@reg, true).

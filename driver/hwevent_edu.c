@@ -128,13 +128,13 @@ static struct hwevent_edu *hwevent_edu_of(struct hwevent_dev *hdev)
 /* ------------------------------------------------------------------ */
 
 /*
- * The timer of @reg expired (softirq).  It goes on the raised list, and
- * the device is told to interrupt if the list was empty: otherwise an
- * interrupt is already on its way, whose handlers empty the list under
- * the lock.  Listed before the raise, taken after the acknowledge: every
- * raised registration is fired by an interrupt that comes after it was
- * listed.  The timer stays stopped; a periodic one is restarted by
- * hwevent_reg_fire().
+ * The timer of @reg expired (its callback: hard interrupt or softirq).  It
+ * goes on the raised list, and the device is told to interrupt if the
+ * list was empty: otherwise an interrupt is already on its way, whose
+ * handlers empty the list under the lock.  Listed before the raise, taken
+ * after the acknowledge: every raised registration is fired by an
+ * interrupt that comes after it was listed.  The timer stays stopped; a
+ * periodic one is restarted by hwevent_reg_fire().
  */
 static enum hrtimer_restart hwevent_edu_due(struct hwevent_reg *reg)
 {

@@ -5,9 +5,10 @@
  * The original sample's device: no hardware, a timer stands in for the
  * device's interrupt and for the deferred routine it would schedule.  The
  * registration's timer is all there is, so its callback fires the event
- * at once, in softirq context (like the original's DPC at DISPATCH_LEVEL),
- * and a periodic timer restarts itself.  The device lives from module
- * load to unload.
+ * at once, in hard interrupt context, where a timerfd wakes its reader
+ * too (or in softirq context, like the original's DPC at DISPATCH_LEVEL:
+ * see soft_timers), and a periodic timer restarts itself.  The device
+ * lives from module load to unload.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -192,6 +192,40 @@ done
 [ "$(grep -c ' hwevent_register: .*type=1' <<<"$trace")" -ge 2 ] ||
 	problem+="fewer than 2 type 1 registrations traced; "
 result trace_events_fire "$problem"
+
+# The context each timer notified from: the third of the trace's flags of
+# its hwevent_fire lines ("d.h1.": h, or H for a hard interrupt that came
+# in a softirq; s for softirq).  Hard by default, as a timerfd's wake-up;
+# softirq with soft_timers=1, and on PREEMPT_RT, whose timer thread runs
+# both as softirq.
+fire_contexts() { # fire_contexts TRACE: the distinct flags, e.g. "hH"
+	sed -n 's/.*\] [^ ][^ ]\([^ ]\)[^ ]* *[0-9.]*: hwevent_fire:.*/\1/p' <<<"$1" |
+		sort -u | tr -d '\n'
+}
+trace_fires() { # trace_fires: run the app's two timer models, traced
+	echo >$tr/trace
+	echo 1 >$tr/events/hwevent/hwevent_fire/enable
+	echo 1 >$tr/tracing_on
+	"$app" --count 2 0.01 1 >/dev/null 2>&1
+	"$app" --count 2 0.01 0 >/dev/null 2>&1
+	echo 0 >$tr/tracing_on
+	echo 0 >$tr/events/hwevent/hwevent_fire/enable
+	cat $tr/trace
+}
+rt=$(cat /sys/kernel/realtime 2>/dev/null || echo 0)
+hard=$(fire_contexts "$(trace_fires)")
+echo 1 >/sys/module/hwevent/parameters/soft_timers
+soft=$(fire_contexts "$(trace_fires)")
+echo 0 >/sys/module/hwevent/parameters/soft_timers
+problem=""
+if [ "$rt" = 1 ]; then
+	[ "$hard" = s ] || problem+="PREEMPT_RT: fired in context '$hard', expected s; "
+elif [ -z "$hard" ] || [ -n "${hard//[hH]/}" ]; then
+	problem+="fired in context '$hard', expected the hard interrupt (h or H); "
+fi
+[ "$soft" = s ] || problem+="soft_timers=1: fired in context '$soft', expected s; "
+echo "# timer callbacks' context: '$hard' by default, '$soft' with soft_timers=1 (realtime: $rt)"
+result timer_fires_in_hard_irq_unless_soft "$problem"
 msgs=$(dmesg | tail -n "+$((dmesg_before + 1))" | grep -c 'hwevent: .*open')
 [ "$msgs" -ge 2 ] && problem="" || problem="$msgs pr_debug open lines in dmesg, expected 2 or more"
 result dynamic_debug_prints "$problem"
