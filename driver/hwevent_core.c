@@ -442,6 +442,21 @@ static const struct kernel_param_ops rate_ops = {
 };
 
 /*
+ * The context a registration's timer expires in, chosen when it is made.
+ * By default hard interrupt context, as a timerfd's: the callback notifies
+ * straight away (nothing in hwevent_reg_fire() sleeps, as the edu
+ * source's interrupt handler needs too), one softirq hop sooner than a
+ * soft timer, whose callback waits for the timer softirq (or ksoftirqd).
+ * soft_timers=1 gives the soft timer, the original's DPC, so that the
+ * benchmark can weigh the two.  On PREEMPT_RT the kernel expires both in
+ * its timer thread, where the file's spinlock may sleep.
+ */
+static bool soft_timers;
+module_param(soft_timers, bool, 0644);
+MODULE_PARM_DESC(soft_timers,
+		 "Expire new registrations' timers in softirq, not hard interrupt, context (default 0)");
+
+/*
  * The rate budgets: what the periodic registrations of one file, and of
  * the whole device, may together ask of the CPU, in firings per second.
  */
@@ -474,21 +489,6 @@ static const struct kernel_param_ops uring_timeout_ops = {
 module_param_cb(uring_timeout_ms, &uring_timeout_ops, &uring_timeout_ms, 0644);
 MODULE_PARM_DESC(uring_timeout_ms,
 		 "Longest life of an io_uring request, where io_uring cannot cancel it (1000-240000, default 60000)");
-
-/*
- * The context a registration's timer expires in, chosen when it is made.
- * By default hard interrupt context, as a timerfd's: the callback notifies
- * straight away (nothing in hwevent_reg_fire() sleeps, as the edu
- * source's interrupt handler needs too), one softirq hop sooner than a
- * soft timer, whose callback waits for the timer softirq (or ksoftirqd).
- * soft_timers=1 gives the soft timer, the original's DPC, so that the
- * benchmark can weigh the two.  On PREEMPT_RT the kernel expires both in
- * its timer thread, where the file's spinlock may sleep.
- */
-static bool soft_timers;
-module_param(soft_timers, bool, 0644);
-MODULE_PARM_DESC(soft_timers,
-		 "Expire new registrations' timers in softirq, not hard interrupt, context (default 0)");
 
 static u64 hwevent_uring_timeout_ns(void)
 {
