@@ -120,11 +120,13 @@ $(B)/examples/%: examples/%.c $(PUBLIC_HDRS) $(B)/libhwevent.a | $(B)/examples
 		$(LDLIBS)
 
 # The unit tests run the app: build it first.
+# They also check the benchmark's statistics (bench/stats.c, util.c).
+BENCH_STATS_SRC := bench/stats.c bench/util.c
 $(S)/test_unit: $(UNIT_SRC) $(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
-		$(HDRS) $(S)/event | $(S)
+		$(BENCH_STATS_SRC) $(HDRS) $(BENCH_HDRS) $(S)/event | $(S)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) \
-		$(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) $(CHECK_LIBS) \
-		$(LDLIBS)
+		$(LIB_SRC) $(COMMON_SRC) $(COMMON_LINUX_SRC) \
+		$(BENCH_STATS_SRC) $(CHECK_LIBS) $(LDLIBS) -lm
 
 # The uAPI promises one layout to 32-bit and 64-bit callers: its
 # static_asserts, compiled for i386 (gcc-multilib).

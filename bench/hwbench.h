@@ -34,8 +34,7 @@
 struct bench_opts {
 	bool quick;
 	const char *out;
-	unsigned int n;		/* latency samples per model */
-	unsigned int block;	/* samples per model per interleaved block */
+	unsigned int n;		/* latency rounds: samples per model */
 	uint64_t tp_dur_ns;	/* each throughput run */
 	unsigned int scale_cycles; /* register+cancel cycles per level */
 	uint64_t cl_dur_ns;	/* each clients run */
@@ -90,13 +89,28 @@ double ratio(double a, double b);
 /* ns as us. */
 double us(int64_t ns);
 
+/* A ratio and its 95% confidence interval. */
+struct ci {
+	double value, lo, hi;
+};
+/*
+ * The ratio of the @p percentiles of @a and @b, n samples each taken in
+ * the same rounds (a[i] and b[i] in round i), and its interval from
+ * @resamples bootstrap resamples of whole rounds.
+ */
+struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
+			double p, unsigned int resamples, uint64_t *rng);
+/* "pass" if the interval is within @target, "fail" if it is all above it,
+ * else "inconclusive". */
+const char *verdict(const struct ci *ci, double target);
+
 /* ---- util.c ---- */
 
 void *xcalloc(size_t n, size_t size);
 /* xorshift64*: small, fast, and the same sequence for the same seed. */
 uint64_t rng_next(uint64_t *s);
 uint64_t rng_range(uint64_t *s, uint64_t lo, uint64_t hi);
-/* Due times of the latency and clients phases: 1 ms plus up to 1 ms. */
+/* Due times of the clients phase: 1 ms plus up to 1 ms. */
 #define DUE_MIN_NS	(1 * NS_PER_MS)
 #define DUE_MAX_NS	(2 * NS_PER_MS)
 uint64_t rng_due(uint64_t *s);
@@ -127,6 +141,8 @@ void json_err(FILE *f, int err);
 /* A target: @value must be positive and at most @limit (reported, not
  * enforced). */
 void add_target(const char *name, double value, double limit);
+/* A target judged by a confidence interval (see verdict()). */
+void add_target_ci(const char *name, const struct ci *ci, double limit);
 void json_targets(FILE *f);
 
 #endif /* HWBENCH_H */

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hwbench phase 1, latency.  One thread (pinned, timer slack 1 ns)
- * registers a single event due in 1-2 ms (uniformly random, so it does
- * not phase-lock with the tick) and blocks until it is notified, N times
- * per model.  Measured: wake - due, where due = t0 + due_ns and t0 is read
- * just before the system call that arms the timer, and for the models
- * that return a message also wake - fired (hwevent_msg.fired_ns, when the
- * timer callback ran) and fired - due.  "wake" is read right after the
- * blocking call returns (read, poll, ioctl, sigwaitinfo,
- * io_uring_wait_cqe).  The floors are a timerfd armed the same way
- * (relative time, read() blocks) and clock_nanosleep(TIMER_ABSTIME) to
- * the same due time.  The models are interleaved in blocks with the same
- * due times, so slow drifts of the emulator hit all of them alike.
+ * hwbench phase 1, latency.  One thread (pinned, timer slack 1 ns) takes
+ * one sample of every model per round, in a fresh random order each
+ * round: it sleeps an idle gap of two jiffies and 1 ms (so that work a
+ * sample deferred, such as the driver's reap one jiffy after a firing,
+ * runs in nobody's sample), arms a single event due in 200-400 us (the
+ * same due for every model of a round, random, so that it does not
+ * phase-lock with the tick) and blocks until it is notified.  Measured:
+ * wake - due, where due = t0 + due_ns and t0 is read just before the
+ * system call that arms the timer, and for the models that return a
+ * message also fired - due (hwevent_msg.fired_ns, when the callback ran).
+ * The floors are a timerfd armed the same way (relative time, read()
+ * blocks) and clock_nanosleep(TIMER_ABSTIME) to the same due time.
+ *
+ * Each ratio to timerfd gets a 95% confidence interval by bootstrapping
+ * whole rounds (stats.c), and each target a verdict from it: pass if the
+ * interval's upper bound is within the target, fail if its lower bound
+ * is above it, else inconclusive.  lat-raw.dat keeps every sample in the
+ * order it was taken.
  */
 #include <err.h>
 #include <errno.h>
@@ -31,28 +37,21 @@
 #include "hwbench.h"
 #include "libhwevent-uring.h"
 
-enum kind { K_FLOOR, K_BLOCKING, K_EVENT, K_ASYNC };
+enum kind { K_FLOOR, K_BLOCKING, K_EVENT, K_ASYNC, K_PROBE };
 
 static const char *const kind_name[] = {
 	[K_FLOOR] = "floor",
 	[K_BLOCKING] = "blocking",
 	[K_EVENT] = "event",
 	[K_ASYNC] = "async",
+	[K_PROBE] = "probe",
 };
 
-/* Targets: ratio to the timerfd floor at p50 and p99. */
-static double kind_target(enum kind k)
-{
-	switch (k) {
-	case K_BLOCKING:
-	case K_EVENT:
-		return 1.25;
-	case K_ASYNC:
-		return 1.5;
-	default:
-		return 0;
-	}
-}
+/* Due times of a latency sample; the gap before it (two jiffies + 1 ms). */
+#define LAT_DUE_MIN_NS	(200 * NS_PER_US)
+#define LAT_DUE_MAX_NS	(400 * NS_PER_US)
+#define BOOT_RESAMPLES	1000
+#define SOFT_TIMERS	"/sys/module/hwevent/parameters/soft_timers"
 
 /* Everything the latency models share, set up once. */
 struct lat_ctx {
@@ -130,6 +129,33 @@ static int lat_request(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 		return ret;
 	s->fired = reg.msg.fired_ns;
 	return check_msg(&reg.msg, cookie);
+}
+
+/* soft_timers of the module: "1" or "0"; the next registration's timer. */
+static int set_soft_timers(const char *v)
+{
+	FILE *f = fopen(SOFT_TIMERS, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(v, f) < 0)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* request-ioctl with a soft timer, the original's DPC: what it costs. */
+static int lat_request_soft(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	int ret = set_soft_timers("1");
+
+	if (ret)
+		return ret;
+	ret = lat_request(c, due, cookie, s);
+	return set_soft_timers("0") ?: ret;
 }
 
 static int lat_eventfd_read(struct lat_ctx *c, uint64_t due, uint64_t cookie,
@@ -288,25 +314,28 @@ struct lat_model {
 	const char *name;
 	const char *desc;
 	enum kind kind;
+	double target;		/* ratio to timerfd at p50 and p99; 0: none */
 	lat_fn fn;
-	/* results */
+	/* results: wake_due in round order until dist_of() sorts a copy */
 	int64_t *wake_due, *wake_fired, *fired_due;
 	size_t n, n_fired;
 	int err;		/* first error; the model stops then */
 	struct dist d_wd, d_wf, d_fd;
+	struct ci ci_p50, ci_p99;	/* ratio to timerfd */
 };
 
 static struct lat_model lat_models[] = {
 	{ .name = "timerfd", .desc = "timerfd (relative), read() blocks", .kind = K_FLOOR, .fn = lat_timerfd },
 	{ .name = "nanosleep", .desc = "clock_nanosleep(TIMER_ABSTIME)", .kind = K_FLOOR, .fn = lat_nanosleep },
-	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .fn = lat_request },
-	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .fn = lat_eventfd_read },
-	{ .name = "eventfd-poll", .desc = "EVENTFD: poll() on the eventfd", .kind = K_EVENT, .fn = lat_eventfd_poll },
-	{ .name = "queue-read", .desc = "QUEUE: read() on the device blocks", .kind = K_EVENT, .fn = lat_queue_read },
-	{ .name = "queue-poll", .desc = "QUEUE: poll() then read()", .kind = K_EVENT, .fn = lat_queue_poll },
-	{ .name = "queue-sigio", .desc = "QUEUE: O_ASYNC, sigwaitinfo(SIGIO) then read()", .kind = K_EVENT, .fn = lat_queue_sigio },
-	{ .name = "request-uring", .desc = "REQUEST via io_uring, io_uring_wait_cqe()", .kind = K_ASYNC, .fn = lat_uring },
-	{ .name = "request-uring-defer", .desc = "as above, ring with DEFER_TASKRUN", .kind = K_ASYNC, .fn = lat_uring_defer },
+	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .target = 1.10, .fn = lat_request },
+	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_read },
+	{ .name = "eventfd-poll", .desc = "EVENTFD: poll() on the eventfd", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_poll },
+	{ .name = "queue-read", .desc = "QUEUE: read() on the device blocks", .kind = K_EVENT, .target = 1.10, .fn = lat_queue_read },
+	{ .name = "queue-poll", .desc = "QUEUE: poll() then read()", .kind = K_EVENT, .target = 1.10, .fn = lat_queue_poll },
+	{ .name = "queue-sigio", .desc = "QUEUE: O_ASYNC, sigwaitinfo(SIGIO) then read()", .kind = K_EVENT, .target = 1.25, .fn = lat_queue_sigio },
+	{ .name = "request-uring", .desc = "REQUEST via io_uring, io_uring_wait_cqe()", .kind = K_ASYNC, .target = 1.25, .fn = lat_uring },
+	{ .name = "request-uring-defer", .desc = "as above, ring with DEFER_TASKRUN", .kind = K_ASYNC, .target = 1.25, .fn = lat_uring_defer },
+	{ .name = "request-ioctl-soft", .desc = "request-ioctl with soft_timers=1: the callback in softirq (no target)", .kind = K_PROBE, .fn = lat_request_soft },
 };
 #define NR_LAT ((int)(sizeof(lat_models) / sizeof(lat_models[0])))
 
@@ -361,68 +390,107 @@ static void lat_teardown(struct lat_ctx *c)
 	close(c->tfd);
 }
 
+/* Sleep the idle gap before a sample: two jiffies and 1 ms. */
+static void lat_gap(void)
+{
+	uint64_t hz = env.hz > 0 ? (uint64_t)env.hz : 100;
+	struct timespec ts = ns_to_timespec(2 * NS_PER_SEC / hz + NS_PER_MS);
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
+		       uint64_t cookie, unsigned int round, unsigned int pos,
+		       FILE *raw)
+{
+	struct lat_sample s = { 0 };
+	uint64_t due_abs;
+	int ret;
+
+	lat_gap();
+	ret = lm->fn(c, due, cookie, &s);
+	if (ret) {
+		lm->err = ret;
+		warnx("latency: %s failed: %s", lm->name, strerror(-ret));
+		return;
+	}
+	if (!raw)
+		return;		/* the warm-up round */
+	due_abs = s.t0 + due;
+	fprintf(raw, "%u %u %s %" PRIu64 " %" PRId64 " %" PRId64 "\n", round,
+		pos, lm->name, due, (int64_t)(s.wake - due_abs),
+		s.fired ? (int64_t)(s.fired - due_abs) : 0);
+	lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
+	if (s.fired) {
+		lm->wake_fired[lm->n_fired] = (int64_t)(s.wake - s.fired);
+		lm->fired_due[lm->n_fired++] = (int64_t)(s.fired - due_abs);
+	}
+}
+
+/* A model's ratio to timerfd at p50 and p99, with bootstrap intervals
+ * over the rounds both have (a model stops at its first error). */
+static void lat_ci(struct lat_model *lm, const struct lat_model *fl,
+		   uint64_t *rng)
+{
+	size_t n = lm->n < fl->n ? lm->n : fl->n;
+
+	lm->ci_p50 = boot_ratio_ci(lm->wake_due, fl->wake_due, n, 50,
+				   BOOT_RESAMPLES, rng);
+	lm->ci_p99 = boot_ratio_ci(lm->wake_due, fl->wake_due, n, 99,
+				   BOOT_RESAMPLES, rng);
+}
+
 static void latency_run(void)
 {
-	const unsigned int n = opt.n, block = opt.block;
-	uint64_t *dues = xcalloc(block, sizeof(*dues));
+	const unsigned int n = opt.n;
+	struct lat_model *fl = lat_floor();
 	uint64_t rng = opt.seed, cookie = 1;
 	struct lat_ctx c = { 0 };
-	unsigned int round = 0;
+	int order[NR_LAT];
+	FILE *raw;
 
 	lat_setup(&c);
 	for (int m = 0; m < NR_LAT; m++) {
 		lat_models[m].wake_due = xcalloc(n, sizeof(int64_t));
 		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
 		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
+		order[m] = m;
 	}
-	warnx("latency: %u samples per model, %d models, blocks of %u",
-	     n, NR_LAT, block);
+	raw = out_file("lat-raw.dat");
+	fprintf(raw, "# round position model due_ns wake_minus_due_ns "
+		"fired_minus_due_ns (0: no message), in the order taken\n");
+	warnx("latency: %u rounds of %d models, one sample each", n, NR_LAT);
 	/*
 	 * Round 0 is a warm-up whose samples are dropped (page faults, first
-	 * allocations of the slab caches, io_uring's first task work).  Each
-	 * round every model runs a block with the same due times, starting
-	 * with a different model each time.
+	 * allocations of the slab caches, io_uring's first task work).
 	 */
-	for (unsigned int done = 0; done < n; round++) {
-		unsigned int len = n - done < block ? n - done : block;
-		bool warmup = round == 0;
+	for (unsigned int round = 0; round <= n; round++) {
+		uint64_t due = rng_range(&rng, LAT_DUE_MIN_NS, LAT_DUE_MAX_NS);
 
-		for (unsigned int i = 0; i < len; i++)
-			dues[i] = rng_due(&rng);
-		for (int k = 0; k < NR_LAT; k++) {
-			struct lat_model *lm = &lat_models[(k + round) % NR_LAT];
+		/* Fisher-Yates: a fresh order every round. */
+		for (int i = NR_LAT - 1; i > 0; i--) {
+			int j = (int)(rng_next(&rng) % (uint64_t)(i + 1));
+			int t = order[i];
 
-			for (unsigned int i = 0; i < len && !lm->err; i++) {
-				struct lat_sample s = { 0 };
-				uint64_t due_abs;
-				int ret = lm->fn(&c, dues[i], cookie++, &s);
-
-				if (ret) {
-					lm->err = ret;
-					warnx("latency: %s failed: %s", lm->name,
-					     strerror(-ret));
-					break;
-				}
-				if (warmup)
-					continue;
-				due_abs = s.t0 + dues[i];
-				lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
-				if (s.fired) {
-					lm->wake_fired[lm->n_fired] =
-						(int64_t)(s.wake - s.fired);
-					lm->fired_due[lm->n_fired++] =
-						(int64_t)(s.fired - due_abs);
-				}
-			}
+			order[i] = order[j];
+			order[j] = t;
 		}
-		if (!warmup)
-			done += len;
-		if (round % 10 == 0)
-			warnx("latency: %u/%u", done, n);
-	}
-	lat_teardown(&c);
-	free(dues);
+		for (int k = 0; k < NR_LAT; k++) {
+			struct lat_model *lm = &lat_models[order[k]];
 
+			if (!lm->err)
+				lat_sample(&c, lm, due, cookie++, round, k,
+					   round ? raw : NULL);
+		}
+		if (round % 200 == 0)
+			warnx("latency: %u/%u", round, n);
+	}
+	fclose(raw);
+	lat_teardown(&c);
+
+	for (int m = 1; m < NR_LAT; m++)
+		lat_ci(&lat_models[m], fl, &rng);
 	for (int m = 0; m < NR_LAT; m++) {
 		struct lat_model *lm = &lat_models[m];
 
@@ -437,6 +505,12 @@ static bool lat_done(void)
 	return lat_floor()->d_wd.n > 0;
 }
 
+static void json_ci(FILE *f, const char *name, const struct ci *ci)
+{
+	fprintf(f, "\"%s\": {\"ratio\": %.3f, \"lo\": %.3f, \"hi\": %.3f}",
+		name, ci->value, ci->lo, ci->hi);
+}
+
 static void latency_json(FILE *f)
 {
 	const struct lat_model *fl = lat_floor();
@@ -445,13 +519,15 @@ static void latency_json(FILE *f)
 		fprintf(f, "null");
 		return;
 	}
-	fprintf(f, "{\"samples_per_model\": %u, \"block\": %u, \"due_ns\": [%" PRIu64
-		", %" PRIu64 "], \"floor\": \"timerfd\", \"metric\": \"wake - due; "
-		"due = time before the arming call + due_ns\",\n \"models\": [\n",
-		opt.n, opt.block, DUE_MIN_NS, DUE_MAX_NS);
+	fprintf(f, "{\"samples_per_model\": %u, \"order\": \"random per round\", "
+		"\"gap_ns\": %" PRIu64 ", \"due_ns\": [%" PRIu64 ", %" PRIu64 "], "
+		"\"resamples\": %u, \"floor\": \"timerfd\", \"metric\": "
+		"\"wake - due; due = time before the arming call + due_ns\",\n"
+		" \"models\": [\n", opt.n,
+		2 * NS_PER_SEC / (uint64_t)(env.hz > 0 ? env.hz : 100) + NS_PER_MS,
+		LAT_DUE_MIN_NS, LAT_DUE_MAX_NS, BOOT_RESAMPLES);
 	for (int m = 0; m < NR_LAT; m++) {
 		const struct lat_model *lm = &lat_models[m];
-		double lim = kind_target(lm->kind);
 
 		fprintf(f, "  {\"name\": \"%s\", \"kind\": \"%s\", \"description\": ",
 			lm->name, kind_name[lm->kind]);
@@ -469,13 +545,21 @@ static void latency_json(FILE *f)
 			ratio(lm->d_wd.p99, fl->d_wd.p99),
 			ratio(lm->d_wd.p999, fl->d_wd.p999),
 			ratio(lm->d_wd.max, fl->d_wd.max));
-		if (lim)
-			fprintf(f, ", \"target_ratio\": %.2f", lim);
-		if (lim && lm->d_wd.n)
-			fprintf(f, ", \"pass\": %s",
-				ratio(lm->d_wd.p50, fl->d_wd.p50) <= lim &&
-				ratio(lm->d_wd.p99, fl->d_wd.p99) <= lim ?
-				"true" : "false");
+		fprintf(f, ",\n   \"minus_floor_us\": {\"p50\": %.1f, \"p99\": %.1f}",
+			us(lm->d_wd.p50 - fl->d_wd.p50),
+			us(lm->d_wd.p99 - fl->d_wd.p99));
+		if (m && lm->d_wd.n) {
+			fprintf(f, ",\n   \"ci95\": {");
+			json_ci(f, "p50", &lm->ci_p50);
+			fprintf(f, ", ");
+			json_ci(f, "p99", &lm->ci_p99);
+			fprintf(f, "}");
+		}
+		if (lm->target && lm->d_wd.n)
+			fprintf(f, ", \"target_ratio\": %.2f, \"verdict\": "
+				"{\"p50\": \"%s\", \"p99\": \"%s\"}", lm->target,
+				verdict(&lm->ci_p50, lm->target),
+				verdict(&lm->ci_p99, lm->target));
 		fprintf(f, "}%s\n", m + 1 < NR_LAT ? "," : "");
 	}
 	fprintf(f, " ]}");
@@ -514,23 +598,21 @@ static void latency_dat(void)
 
 static void latency_targets(void)
 {
-	const struct lat_model *fl = lat_floor();
 	char name[96];
 
 	if (!lat_done())
 		return;
 	for (int m = 0; m < NR_LAT; m++) {
 		const struct lat_model *lm = &lat_models[m];
-		double lim = kind_target(lm->kind);
 
-		if (!lim || !lm->d_wd.n)
+		if (!lm->target || !lm->d_wd.n)
 			continue;
 		snprintf(name, sizeof(name), "latency %s p50 / timerfd p50",
 			 lm->name);
-		add_target(name, ratio(lm->d_wd.p50, fl->d_wd.p50), lim);
+		add_target_ci(name, &lm->ci_p50, lm->target);
 		snprintf(name, sizeof(name), "latency %s p99 / timerfd p99",
 			 lm->name);
-		add_target(name, ratio(lm->d_wd.p99, fl->d_wd.p99), lim);
+		add_target_ci(name, &lm->ci_p99, lm->target);
 	}
 }
 

@@ -103,7 +103,7 @@ static void write_json(void)
 {
 	FILE *f = out_file("results.json");
 
-	fprintf(f, "{\n\"tool\": \"hwbench\", \"format\": 2, \"mode\": \"%s\",\n",
+	fprintf(f, "{\n\"tool\": \"hwbench\", \"format\": 3, \"mode\": \"%s\",\n",
 		opt.quick ? "quick" : "full");
 	fprintf(f, "\"units\": \"ns of CLOCK_MONOTONIC in the emulated VM unless named otherwise\",\n");
 	fprintf(f, "\"env\": {\"kernel\": ");
@@ -252,14 +252,12 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage("unexpected argument: '%s'", argv[optind]);
 	if (opt.quick) {
-		opt.n = 400;
-		opt.block = 25;
+		opt.n = 150;
 		opt.tp_dur_ns = 200 * NS_PER_MS;
 		opt.scale_cycles = 200;
 		opt.cl_dur_ns = 300 * NS_PER_MS;
 	} else {
-		opt.n = 5000;
-		opt.block = 50;
+		opt.n = 3000;
 		opt.tp_dur_ns = NS_PER_SEC;
 		opt.scale_cycles = 2000;
 		opt.cl_dur_ns = 2 * NS_PER_SEC;

@@ -46,23 +46,44 @@ void json_err(FILE *f, int err)
 /* The targets, evaluated once. */
 struct target {
 	char name[96];
-	double value, limit;
-	bool pass;
+	double value, lo, hi, limit;
+	const char *verdict;
 };
 static struct target targets[32];
 static int nr_targets;
 
-void add_target(const char *name, double value, double limit)
+static struct target *target_new(const char *name, double limit)
 {
 	struct target *t;
 
 	if (nr_targets >= (int)(sizeof(targets) / sizeof(targets[0])))
-		return;
+		return NULL;
 	t = &targets[nr_targets++];
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->value = value;
 	t->limit = limit;
-	t->pass = value > 0 && value <= limit;
+	return t;
+}
+
+void add_target(const char *name, double value, double limit)
+{
+	struct target *t = target_new(name, limit);
+
+	if (!t)
+		return;
+	t->value = t->lo = t->hi = value;
+	t->verdict = value > 0 && value <= limit ? "pass" : "fail";
+}
+
+void add_target_ci(const char *name, const struct ci *ci, double limit)
+{
+	struct target *t = target_new(name, limit);
+
+	if (!t)
+		return;
+	t->value = ci->value;
+	t->lo = ci->lo;
+	t->hi = ci->hi;
+	t->verdict = verdict(ci, limit);
 }
 
 void json_targets(FILE *f)
@@ -71,9 +92,10 @@ void json_targets(FILE *f)
 	for (int i = 0; i < nr_targets; i++) {
 		fprintf(f, "  {\"name\": ");
 		json_str(f, targets[i].name);
-		fprintf(f, ", \"ratio\": %.3f, \"limit\": %.2f, \"pass\": %s}%s\n",
-			targets[i].value, targets[i].limit,
-			targets[i].pass ? "true" : "false",
+		fprintf(f, ", \"ratio\": %.3f, \"lo\": %.3f, \"hi\": %.3f, "
+			"\"limit\": %.2f, \"verdict\": \"%s\"}%s\n",
+			targets[i].value, targets[i].lo, targets[i].hi,
+			targets[i].limit, targets[i].verdict,
 			i + 1 < nr_targets ? "," : "");
 	}
 	fprintf(f, "]");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hwbench: distributions of samples, and ratios; see hwbench.h. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hwbench.h"
 
@@ -55,4 +56,92 @@ double ratio(double a, double b)
 double us(int64_t ns)
 {
 	return (double)ns / 1000.0;
+}
+
+/* The nearest-rank @p percentile of @v (reordered): quickselect. */
+static int64_t select_pct(int64_t *v, size_t n, double p)
+{
+	size_t k = (size_t)((p / 100.0) * (double)n + 0.999999999);
+	size_t lo = 0, hi = n - 1;
+
+	k = k < 1 ? 0 : (k > n ? n - 1 : k - 1);
+	while (lo < hi) {
+		int64_t pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (!j--)
+					break;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
+			double p, unsigned int resamples, uint64_t *rng)
+{
+	struct ci ci = { 0 };
+	int64_t *xa, *xb;
+	double *r;
+
+	if (!n || !resamples)
+		return ci;
+	xa = xcalloc(n, sizeof(*xa));
+	xb = xcalloc(n, sizeof(*xb));
+	r = xcalloc(resamples, sizeof(*r));
+	memcpy(xa, a, n * sizeof(*xa));
+	memcpy(xb, b, n * sizeof(*xb));
+	ci.value = ratio((double)select_pct(xa, n, p),
+			 (double)select_pct(xb, n, p));
+	for (unsigned int k = 0; k < resamples; k++) {
+		/* Whole rounds: the model's and the floor's sample together. */
+		for (size_t i = 0; i < n; i++) {
+			size_t j = rng_next(rng) % n;
+
+			xa[i] = a[j];
+			xb[i] = b[j];
+		}
+		r[k] = ratio((double)select_pct(xa, n, p),
+			     (double)select_pct(xb, n, p));
+	}
+	qsort(r, resamples, sizeof(*r), cmp_double);
+	ci.lo = r[(size_t)(0.025 * resamples)];
+	ci.hi = r[(size_t)(0.975 * resamples) - 1];
+	free(xa);
+	free(xb);
+	free(r);
+	return ci;
+}
+
+const char *verdict(const struct ci *ci, double target)
+{
+	if (ci->hi > 0 && ci->hi <= target)
+		return "pass";
+	if (ci->lo > target)
+		return "fail";
+	return "inconclusive";
 }

@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, module_suite());
 	srunner_add_suite(sr, app_suite());
 	srunner_add_suite(sr, bench_suite());
+	srunner_add_suite(sr, stats_suite());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

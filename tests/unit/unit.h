@@ -14,6 +14,7 @@ Suite *lib_suite(void);
 Suite *module_suite(void);
 Suite *app_suite(void);
 Suite *bench_suite(void);
+Suite *stats_suite(void);
 
 /* What run_prog() saw of a program. */
 struct run {
