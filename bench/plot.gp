@@ -19,7 +19,7 @@ lc(i, m) = (m eq "timerfd") ? "black" : (m eq "nanosleep") ? "gray50" : \
 
 set terminal pngcairo size 1600,700 font ",10"
 set output dir."/latency.png"
-set multiplot layout 1,2 title "hwevent: latency wake - due (emulated VM, QEMU TCG, ".mode." run; due 1-2 ms; timer slack 1 ns)" font ",12"
+set multiplot layout 1,2 title "hwevent: latency wake - due (emulated VM, QEMU TCG, ".mode." run; due 200-400 us; timer slack 1 ns)" font ",12"
 
 set logscale x
 set grid xtics mxtics ytics
