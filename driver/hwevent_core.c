@@ -875,7 +875,7 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 		return ERR_PTR(-ENOMEM);
 	reg->timer_soft = READ_ONCE(soft_timers) ? HRTIMER_MODE_SOFT : 0;
 	hwevent_hrtimer_setup(&reg->timer, hwevent_timer_fn, CLOCK_MONOTONIC,
-			      HRTIMER_MODE_REL | reg->timer_soft);
+			      HRTIMER_MODE_ABS | reg->timer_soft);
 	INIT_LIST_HEAD(&reg->waiters);
 	INIT_LIST_HEAD(&reg->stall_node);
 	reg->src.dev = hf->hdev;
@@ -908,13 +908,13 @@ static void hwevent_reg_destroy(struct hwevent_reg *reg)
 /*
  * Insert @reg, whose slot the caller reserved, into its file: give it an
  * id, write the id to @uid, link its first request @w (if any) and arm its
- * timer due in @due_ns.  From then on the file owns it.  Returns the id,
+ * timer for @expires (CLOCK_MONOTONIC).  From then on the file owns it.  Returns the id,
  * or a negative errno with nothing inserted: -ENODEV once the device is
  * gone, decided under the file lock (see struct hwevent_file).
  */
 static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 			      struct hwevent_waiter *w, u64 __user *uid,
-			      u64 due_ns, unsigned int issue_flags)
+			      ktime_t expires, unsigned int issue_flags)
 {
 	u32 id;
 	int ret;
@@ -958,8 +958,7 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 		__hwevent_waiter_queue(hf, reg, w);
 	atomic64_inc(&hf->hdev->registered);
 	atomic64_inc(&hf->hdev->pending);
-	hrtimer_start(&reg->timer, ns_to_ktime(due_ns),
-		      HRTIMER_MODE_REL | reg->timer_soft);
+	hrtimer_start(&reg->timer, expires, HRTIMER_MODE_ABS | reg->timer_soft);
 	xa_unlock_irq(&hf->regs);
 	return id;
 }
@@ -1188,6 +1187,11 @@ static int hwevent_register(struct hwevent_file *hf,
 			    struct io_uring_cmd *ioucmd,
 			    unsigned int issue_flags)
 {
+	/*
+	 * The due time counts from here, as the caller asked: what the
+	 * registration itself takes does not delay the event.
+	 */
+	ktime_t called = ktime_get();
 	struct hwevent_waiter *w = NULL;
 	struct hwevent_register arg;
 	struct hwevent_reg *reg;
@@ -1242,8 +1246,8 @@ static int hwevent_register(struct hwevent_file *hf,
 		ret = PTR_ERR(reg);
 		goto err_waiter;
 	}
-	ret = hwevent_reg_insert(hf, reg, w, &uarg->id, arg.due_ns,
-				 issue_flags);
+	ret = hwevent_reg_insert(hf, reg, w, &uarg->id,
+				 ktime_add_ns(called, arg.due_ns), issue_flags);
 	if (ret < 0)
 		goto err_reg;
 	trace_hwevent_register(ret, arg.type, arg.due_ns, arg.period_ns,

@@ -113,8 +113,9 @@ struct hwevent_msg {
  * struct hwevent_register - argument of HWEVENT_IOC_REGISTER
  * @type: in: an &enum hwevent_type.
  * @flags: in: none are defined yet; must be 0.
- * @due_ns: in: relative due time of the event in ns, from the call, in
- *	[HWEVENT_DUE_MIN_NS, HWEVENT_DUE_MAX_NS].  (A negative value cast to
+ * @due_ns: in: relative due time of the event in ns, from the call (the
+ *	moment the driver receives it: the registration's own work does not
+ *	delay the event), in [HWEVENT_DUE_MIN_NS, HWEVENT_DUE_MAX_NS].  (A negative value cast to
  *	__u64 lies above the maximum and is refused too.)
  * @cookie: in: any value; returned unchanged in &hwevent_msg.cookie.
  * @eventfd: in: for HWEVENT_TYPE_EVENTFD, an eventfd descriptor of the
