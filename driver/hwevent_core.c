@@ -101,6 +101,9 @@ static_assert(sizeof(struct hwevent_info) == 96);
 /* XA_MARK_0 is the free-slot mark of an allocating xarray: use the next. */
 #define HWEVENT_MARK_DONE	XA_MARK_1
 
+/* Single events due within this queue @reap_work when registered. */
+#define HWEVENT_REAP_AHEAD_NS	NSEC_PER_SEC
+
 /**
  * struct hwevent_file - the context of one open file of a device node
  * @hdev: the device, referenced for as long as the file is open.
@@ -135,6 +138,9 @@ static_assert(sizeof(struct hwevent_info) == 96);
  * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
+ *	A registration due soon queues it ahead (hwevent_reap_ahead()), so
+ *	that its firing need not: a done registration waits at most
+ *	HWEVENT_REAP_AHEAD_NS and two ticks for it.
  * @uring_waiters: the pending io_uring requests, for hwevent_flush().
  * @parked: synchronous requests interrupted by a signal, kept for the
  *	same thread to resume (see hwevent_park()).
@@ -906,6 +912,25 @@ static void hwevent_reg_destroy(struct hwevent_reg *reg)
 }
 
 /*
+ * Queue @reap_work for a tick after a single event due soon, from the
+ * registration, where it costs the event nothing (the timer is armed for
+ * a time the call already counts toward): the callback then finds it
+ * pending and leaves it be, rather than queue it in the event's own path.
+ * Only for events due within HWEVENT_REAP_AHEAD_NS, so that a firing
+ * that finds the work pending is freed within that much time.
+ */
+static void hwevent_reap_ahead(struct hwevent_file *hf,
+			       const struct hwevent_reg *reg, ktime_t expires)
+{
+	s64 left = ktime_to_ns(ktime_sub(expires, ktime_get()));
+
+	if (reg->period_ns || left > HWEVENT_REAP_AHEAD_NS)
+		return;
+	schedule_delayed_work(&hf->reap_work,
+			      nsecs_to_jiffies(max_t(s64, left, 0)) + 2);
+}
+
+/*
  * Insert @reg, whose slot the caller reserved, into its file: give it an
  * id, write the id to @uid, link its first request @w (if any) and arm its
  * timer for @expires (CLOCK_MONOTONIC).  From then on the file owns it.  Returns the id,
@@ -960,6 +985,7 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 	atomic64_inc(&hf->hdev->pending);
 	hrtimer_start(&reg->timer, expires, HRTIMER_MODE_ABS | reg->timer_soft);
 	xa_unlock_irq(&hf->regs);
+	hwevent_reap_ahead(hf, reg, expires);
 	return id;
 }
 
@@ -1618,7 +1644,9 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 
 	if (!last)
 		return !stall;
-	schedule_delayed_work(&hf->reap_work, 1);
+	/* Queued already (hwevent_reap_ahead()): it will find this one done. */
+	if (!delayed_work_pending(&hf->reap_work))
+		schedule_delayed_work(&hf->reap_work, 1);
 	return false;
 }
 
@@ -1691,7 +1719,7 @@ static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 	reg->cancelled = true;
 	hf->nr_pending--;
 	__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
-	schedule_delayed_work(&hf->reap_work, 0);
+	mod_delayed_work(system_wq, &hf->reap_work, 0);
 }
 
 /* Erase @reg, under the file lock: the caller owns it from now on. */
