@@ -1,8 +1,13 @@
 #!/bin/bash
 # hwevent's benchmark, one command, from a fresh Debian 12 machine:
 #
-#   ./run-bench.sh            full run, about 10 minutes
-#   ./run-bench.sh --quick    smoke test with small counts, 1-2 minutes
+#   ./run-bench.sh            full run, about 15 minutes
+#   ./run-bench.sh --quick    smoke test with small counts, 2-3 minutes
+#   ./run-bench.sh --icount [--quick]
+#                             the same under QEMU's -icount (guest time
+#                             follows instructions executed, so the
+#                             emulator's stalls vanish and the ratios
+#                             measure path length), into build/bench-icount
 #
 # Installs what is missing (scripts/install-deps.sh, plus gnuplot-nox),
 # builds the module and build/hwbench, boots the test VM and runs
@@ -19,12 +24,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mode=()
-case ${1:-} in
-"") ;;
---quick) mode=(--quick) ;;
-*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-esac
+mode=() vm_mode=() out=$PWD/build/bench
+for arg in "$@"; do
+	case $arg in
+	--quick) mode=(--quick) ;;
+	# 2^2 ns of guest time per instruction: a 250 MIPS guest.
+	--icount) vm_mode=(--icount 2) out=$PWD/build/bench-icount ;;
+	*) echo "usage: $0 [--quick] [--icount]" >&2; exit 2 ;;
+	esac
+done
 
 start=$(date +%s)
 scripts/install-deps.sh
@@ -32,7 +40,6 @@ scripts/install-deps.sh gnuplot-nox
 make -j2 module
 make bench
 
-out=$PWD/build/bench
 mkdir -p "$out"
 rm -f "$out"/results.* "$out"/*.dat "$out"/*.png "$out"/models.txt
 # The VM's two vCPUs are threads on this machine: anything else busy here
@@ -48,7 +55,7 @@ fi
 # slub_debug=- undoes the harness's slub_debug=FZPU (the last one wins):
 # debugging slabs would slow every allocation and inflate object sizes.
 vm/run-in-vm.sh --timeout "${HWEVENT_BENCH_TIMEOUT:-1200}" \
-	--append "slub_debug=-" --out "$out" -- \
+	--append "slub_debug=-" --out "$out" "${vm_mode[@]}" -- \
 	bench/guest.sh "$out" "${mode[@]}"
 
 [ -s "$out/results.json" ] || { echo "run-bench: no results" >&2; exit 1; }
@@ -57,7 +64,8 @@ cat >>"$out/results.md" <<END
 ## Host
 
 $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); the VM ran
-with 2 vCPUs, TCG. Before the VM: $before. After: $(host_state).
+with 2 vCPUs, TCG${vm_mode:+ single-threaded, -icount shift=${vm_mode[1]},sleep=off (guest time follows instructions executed)}. Before the VM: $before. After: $(host_state).
+Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ", with uncommitted changes"), $(date -u '+%Y-%m-%d %H:%M UTC').
 END
 gnuplot -e "dir='$out'" bench/plot.gp
 cat "$out/results.md"

@@ -69,6 +69,7 @@ struct lat_ctx {
 /* One sample: t0 just before the arming call, the wake, the callback. */
 struct lat_sample {
 	uint64_t t0;
+	uint64_t armed;	/* the arming call returned; 0: it blocks */
 	uint64_t wake;
 	uint64_t fired;	/* 0: no message in this model */
 };
@@ -87,6 +88,7 @@ static int lat_timerfd(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	s->t0 = now_ns();
 	if (timerfd_settime(c->tfd, 0, &its, NULL))
 		return -errno;
+	s->armed = now_ns();
 	if (read(c->tfd, &v, sizeof(v)) != sizeof(v))
 		return -errno;
 	s->wake = now_ns();
@@ -168,6 +170,7 @@ static int lat_eventfd_read(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	ret = hwevent_register_eventfd(c->hfd, c->efd, due, cookie, NULL);
 	if (ret)
 		return ret;
+	s->armed = now_ns();
 	if (read(c->efd, &v, sizeof(v)) != sizeof(v))
 		return -errno;
 	s->wake = now_ns();
@@ -185,6 +188,7 @@ static int lat_eventfd_poll(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	ret = hwevent_register_eventfd(c->hfd, c->efd, due, cookie, NULL);
 	if (ret)
 		return ret;
+	s->armed = now_ns();
 	if (poll(&p, 1, -1) != 1)
 		return -EIO;
 	s->wake = now_ns();
@@ -203,6 +207,7 @@ static int lat_queue_read(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	ret = hwevent_register_queue(c->hfd, due, 0, cookie, NULL);
 	if (ret)
 		return ret;
+	s->armed = now_ns();
 	ret = hwevent_read_msgs(c->hfd, &m, 1);	/* blocks */
 	s->wake = now_ns();
 	if (ret != 1)
@@ -222,6 +227,7 @@ static int lat_queue_poll(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	ret = hwevent_register_queue(c->hfd, due, 0, cookie, NULL);
 	if (ret)
 		return ret;
+	s->armed = now_ns();
 	if (poll(&p, 1, -1) != 1)
 		return -EIO;
 	s->wake = now_ns();
@@ -247,6 +253,7 @@ static int lat_queue_sigio(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	ret = hwevent_register_queue(c->hfd_sig, due, 0, cookie, NULL);
 	if (ret)
 		return ret;
+	s->armed = now_ns();
 	/* SIGIO is blocked in every thread: it stays pending for us. */
 	while ((ret = sigwaitinfo(&c->sigio, &si)) < 0 && errno == EINTR)
 		;
@@ -278,6 +285,7 @@ static int lat_uring_on(struct io_uring *ring, int hfd, uint64_t due,
 	ret = io_uring_submit(ring);
 	if (ret != 1)
 		return ret < 0 ? ret : -EIO;
+	s->armed = now_ns();	/* the command armed the timer in the submit */
 	do
 		ret = io_uring_wait_cqe(ring, &cqe);
 	while (ret == -EINTR);
@@ -317,10 +325,10 @@ struct lat_model {
 	double target;		/* ratio to timerfd at p50 and p99; 0: none */
 	lat_fn fn;
 	/* results: wake_due in round order until dist_of() sorts a copy */
-	int64_t *wake_due, *wake_fired, *fired_due;
-	size_t n, n_fired;
+	int64_t *wake_due, *wake_fired, *fired_due, *arm;
+	size_t n, n_fired, n_arm;
 	int err;		/* first error; the model stops then */
-	struct dist d_wd, d_wf, d_fd;
+	struct dist d_wd, d_wf, d_fd, d_arm;
 	struct ci ci_p50, ci_p99;	/* ratio to timerfd */
 };
 
@@ -418,9 +426,12 @@ static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
 	if (!raw)
 		return;		/* the warm-up round */
 	due_abs = s.t0 + due;
-	fprintf(raw, "%u %u %s %" PRIu64 " %" PRId64 " %" PRId64 "\n", round,
-		pos, lm->name, due, (int64_t)(s.wake - due_abs),
-		s.fired ? (int64_t)(s.fired - due_abs) : 0);
+	fprintf(raw, "%u %u %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+		round, pos, lm->name, due, (int64_t)(s.wake - due_abs),
+		s.fired ? (int64_t)(s.fired - due_abs) : 0,
+		s.armed ? (int64_t)(s.armed - s.t0) : 0);
+	if (s.armed)
+		lm->arm[lm->n_arm++] = (int64_t)(s.armed - s.t0);
 	lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
 	if (s.fired) {
 		lm->wake_fired[lm->n_fired] = (int64_t)(s.wake - s.fired);
@@ -455,11 +466,13 @@ static void latency_run(void)
 		lat_models[m].wake_due = xcalloc(n, sizeof(int64_t));
 		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
 		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
+		lat_models[m].arm = xcalloc(n, sizeof(int64_t));
 		order[m] = m;
 	}
 	raw = out_file("lat-raw.dat");
 	fprintf(raw, "# round position model due_ns wake_minus_due_ns "
-		"fired_minus_due_ns (0: no message), in the order taken\n");
+		"fired_minus_due_ns (0: no message) arm_ns (the arming call's "
+		"time; 0: it blocks), in the order taken\n");
 	warnx("latency: %u rounds of %d models, one sample each", n, NR_LAT);
 	/*
 	 * Round 0 is a warm-up whose samples are dropped (page faults, first
@@ -497,6 +510,7 @@ static void latency_run(void)
 		lm->d_wd = dist_of(lm->wake_due, lm->n);
 		lm->d_wf = dist_of(lm->wake_fired, lm->n_fired);
 		lm->d_fd = dist_of(lm->fired_due, lm->n_fired);
+		lm->d_arm = dist_of(lm->arm, lm->n_arm);
 	}
 }
 
@@ -540,6 +554,8 @@ static void latency_json(FILE *f)
 		json_dist(f, "wake_minus_fired", &lm->d_wf, true);
 		fprintf(f, "\n   ");
 		json_dist(f, "fired_minus_due", &lm->d_fd, true);
+		fprintf(f, "\n   ");
+		json_dist(f, "arming_call", &lm->d_arm, true);
 		fprintf(f, "\n   \"ratio_to_floor\": {\"p50\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}",
 			ratio(lm->d_wd.p50, fl->d_wd.p50),
 			ratio(lm->d_wd.p99, fl->d_wd.p99),

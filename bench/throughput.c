@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hwbench phase 2, throughput.  A periodic registration at rising rates
- * (1k ... 100k events/s) for a fixed time; the highest rate each model
- * sustains without loss, next to a periodic timerfd's.
+ * hwbench phase 2, throughput.  Every model driven by one periodic
+ * registration, at 1 kHz and at saturation (the smallest period the
+ * driver takes, 10 us: 100 kHz), each run TP_REPEATS times, in a fresh
+ * random order of (model, rate) every repeat, next to a periodic
+ * timerfd.  Reported per model and rate, as medians over the repeats:
+ *
+ *  - delivered events per second: what the application got, counts
+ *    included (a timerfd or eventfd read of 5 is 5 events);
+ *  - the guest's CPU time per delivered event: busy time of all CPUs from
+ *    /proc/stat over the run, divided by the events;
+ *  - the share of events on time, by one rule for every model: event k
+ *    (the k-th period after the arming call at t_arm) is late when
+ *    wake - (t_arm + k * period) > TP_LATE_NS, and an event the model
+ *    dropped (a queue's or a request's lost count) is never on time.
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -19,226 +31,200 @@
 #include "hwbench.h"
 #include "libhwevent-uring.h"
 
-static const uint64_t tp_rates[] = {
-	1000, 2000, 5000, 10000, 20000, 50000, 100000
-};
+static const uint64_t tp_rates[] = { 1000, 100000 };
 #define NR_RATES ((int)(sizeof(tp_rates) / sizeof(tp_rates[0])))
-/*
- * Up to this many tries per rate, until one loses nothing: a single stall
- * of the emulator (several ms, a few times a second) makes even timerfd
- * miss events at 1 kHz now and then.
- */
-#define TP_ATTEMPTS 3
-/* The tolerant criterion: at most this share of the periods missed. */
-#define TP_TOLERANCE 0.10
+#define TP_REPEATS_MAX	10
+#define TP_LATE_NS	NS_PER_MS
 /* io_uring: WAIT commands kept in flight. */
 #define TP_URING_DEPTH 8
 
+/* One run: what the application saw, and what it cost. */
 struct tp_run {
-	uint64_t rate;
-	int attempt;
-	bool pass;		/* nothing missed */
-	bool pass_tol;		/* at most TP_TOLERANCE of the periods missed */
-	bool count_ok;		/* events + missed match the clock's periods */
-	uint64_t missed;	/* events not seen one by one: see tp_models */
-	uint64_t events;	/* delivered (eventfd/timerfd: sum of counts) */
-	uint64_t wakes;		/* times the application woke */
-	uint64_t expected;	/* periods by the clock, from arm to disarm */
-	uint64_t lost;		/* reported by the driver (msg.lost) */
-	uint64_t gaps;		/* seq gaps (queue) */
-	uint64_t coalesced;	/* wakes that saw more than one event */
-	uint64_t overruns;	/* device lost counter delta: timer overruns */
+	uint64_t t_arm, period;
+	uint64_t k;		/* periods accounted: delivered + dropped */
+	uint64_t events;	/* delivered */
+	uint64_t dropped;	/* reported lost by the driver */
+	uint64_t late;		/* delivered later than TP_LATE_NS */
+	uint64_t wakes;
+	uint64_t expected;	/* periods by the clock, arm to stop */
+	uint64_t busy_ns;	/* guest CPU busy time over the run */
+	uint64_t elapsed_ns;
 	int err;
 };
 
-struct tp_model {
-	const char *name;
-	const char *desc;
-	const char *criterion;
-	int (*fn)(uint64_t period, uint64_t dur, struct tp_run *r);
-	struct tp_run runs[NR_RATES * TP_ATTEMPTS];
-	int nr_runs;
-	uint64_t sustained;	/* every rate up to it: a try missed nothing */
-	uint64_t sustained_tol;	/* every rate up to it: within TP_TOLERANCE */
-};
-
-static uint64_t periods_between(uint64_t t_arm, uint64_t t_disarm,
-				uint64_t period)
+/*
+ * @n events delivered at @wake, after @dropped the driver dropped: they
+ * are periods k+dropped+1 ... k+dropped+n; those due before wake - late
+ * bound are late.
+ */
+static void tp_account(struct tp_run *r, uint64_t wake, uint64_t dropped,
+		       uint64_t n)
 {
-	return (t_disarm - t_arm) / period;
+	uint64_t first = r->k + dropped + 1, on_time_from;
+
+	r->dropped += dropped;
+	r->events += n;
+	r->k += dropped + n;
+	/* Periods k with t_arm + k * period >= wake - TP_LATE_NS are on time. */
+	if (wake < r->t_arm + TP_LATE_NS)
+		return;
+	on_time_from = (wake - TP_LATE_NS - r->t_arm + r->period - 1) /
+		       r->period;
+	if (on_time_from > first)
+		r->late += (on_time_from < first + n ? on_time_from : first + n) -
+			   first;
 }
 
-/* Events counted by the clock may exceed those seen by 2: arm/disarm. */
-static bool count_ok(uint64_t got, uint64_t expected)
-{
-	return got + 2 >= expected && got <= expected + 1;
-}
-
-static int tp_timerfd(uint64_t period, uint64_t dur, struct tp_run *r)
+static int tp_timerfd(struct tp_run *r, uint64_t dur)
 {
 	struct itimerspec its = {
-		.it_value = ns_to_timespec(period),
-		.it_interval = ns_to_timespec(period),
+		.it_value = ns_to_timespec(r->period),
+		.it_interval = ns_to_timespec(r->period),
 	};
 	struct itimerspec off = { 0 };
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	uint64_t t_arm, end, v;
+	uint64_t end, v;
+	int ret = 0;
 
 	if (tfd < 0)
 		return -errno;
-	t_arm = now_ns();
-	end = t_arm + dur;
+	r->t_arm = now_ns();
+	end = r->t_arm + dur;
 	timerfd_settime(tfd, 0, &its, NULL);
 	while (now_ns() < end) {
 		if (read(tfd, &v, sizeof(v)) != sizeof(v)) {
-			close(tfd);
-			return -errno;
+			ret = -errno;
+			break;
 		}
-		r->events += v;
+		tp_account(r, now_ns(), 0, v);
 		r->wakes++;
-		if (v > 1) {
-			r->coalesced++;
-			r->missed += v - 1;	/* an overrun */
-		}
 	}
 	timerfd_settime(tfd, 0, &off, NULL);
-	r->expected = periods_between(t_arm, now_ns(), period);
+	r->expected = (now_ns() - r->t_arm) / r->period;
 	close(tfd);
-	r->count_ok = count_ok(r->events, r->expected);
-	return 0;
+	return ret;
 }
 
-static int tp_eventfd(uint64_t period, uint64_t dur, struct tp_run *r)
+static int tp_eventfd(struct tp_run *r, uint64_t dur)
 {
 	struct hwevent_register reg;
 	int hfd = hwevent_open(0), efd = eventfd(0, EFD_CLOEXEC);
-	struct pollfd p;
-	uint64_t t_arm, end, v;
+	uint64_t end, v;
 	int ret;
 
-	if (hfd < 0 || efd < 0)
-		return hfd < 0 ? hfd : -errno;
-	hwevent_register_init(&reg, HWEVENT_TYPE_EVENTFD, period, period, 1);
+	if (hfd < 0 || efd < 0) {
+		ret = hfd < 0 ? hfd : -errno;
+		goto out;
+	}
+	hwevent_register_init(&reg, HWEVENT_TYPE_EVENTFD, r->period, r->period,
+			      1);
 	reg.eventfd = efd;
-	t_arm = now_ns();
-	end = t_arm + dur;
+	r->t_arm = now_ns();
+	end = r->t_arm + dur;
 	ret = hwevent_register(hfd, &reg);
 	while (!ret && now_ns() < end) {
 		if (read(efd, &v, sizeof(v)) != sizeof(v)) {
 			ret = -errno;
 			break;
 		}
-		r->events += v;
+		tp_account(r, now_ns(), 0, v);
 		r->wakes++;
-		if (v > 1) {
-			r->coalesced++;
-			r->missed += v - 1;	/* counted, not seen one by one */
-		}
 	}
 	if (!ret)
 		ret = hwevent_cancel(hfd, reg.id);
-	r->expected = periods_between(t_arm, now_ns(), period);
-	/* What the timer counted after our last read, before the cancel. */
-	p = (struct pollfd){ .fd = efd, .events = POLLIN };
-	if (!ret && poll(&p, 1, 0) == 1 && read(efd, &v, sizeof(v)) == sizeof(v))
-		r->events += v;
-	close(efd);
-	close(hfd);
-	r->count_ok = count_ok(r->events, r->expected);
+	r->expected = (now_ns() - r->t_arm) / r->period;
+out:
+	if (efd >= 0)
+		close(efd);
+	if (hfd >= 0)
+		close(hfd);
 	return ret;
 }
 
-static int tp_queue(uint64_t period, uint64_t dur, struct tp_run *r)
+static int tp_queue(struct tp_run *r, uint64_t dur)
 {
 	struct hwevent_msg msgs[64];
-	uint64_t t_arm, end, id = 0, last_seq = 0;
+	uint64_t end, id = 0;
 	int hfd = hwevent_open(0), n, ret;
 
 	if (hfd < 0)
 		return hfd;
-	t_arm = now_ns();
-	end = t_arm + dur;
-	ret = hwevent_register_queue(hfd, period, period, 1, &id);
-	/* One more pass after the cancel, without blocking, drains the queue. */
-	for (bool draining = false; !ret;) {
-		if (!draining && now_ns() >= end) {
-			ret = hwevent_cancel(hfd, id);
-			r->expected = periods_between(t_arm, now_ns(), period);
-			fcntl(hfd, F_SETFL, fcntl(hfd, F_GETFL) | O_NONBLOCK);
-			draining = true;
-			continue;
-		}
+	r->t_arm = now_ns();
+	end = r->t_arm + dur;
+	ret = hwevent_register_queue(hfd, r->period, r->period, 1, &id);
+	while (!ret && now_ns() < end) {
+		uint64_t wake;
+
 		n = hwevent_read_msgs(hfd, msgs, 64);
-		if (n == -EAGAIN && draining)
-			break;
+		wake = now_ns();
 		if (n < 0) {
 			ret = n;
 			break;
 		}
+		for (int i = 0; i < n; i++)
+			tp_account(r, wake, msgs[i].lost, 1);
 		r->wakes++;
-		if (n > 1)
-			r->coalesced++;
-		for (int i = 0; i < n; i++) {
-			r->events++;
-			r->lost += msgs[i].lost;
-			/* Only our registration fires: seq goes up by one. */
-			if (last_seq && msgs[i].seq != last_seq + 1)
-				r->gaps++;
-			last_seq = msgs[i].seq;
-		}
 	}
+	if (!ret)
+		ret = hwevent_cancel(hfd, id);
+	r->expected = (now_ns() - r->t_arm) / r->period;
 	close(hfd);
-	/* Several records per read are fine: each is an event of its own. */
-	r->missed = r->lost + r->gaps;
-	r->count_ok = count_ok(r->events + r->missed, r->expected);
 	return ret;
 }
 
-static int tp_request_wait(uint64_t period, uint64_t dur, struct tp_run *r)
+static int tp_request_wait(struct tp_run *r, uint64_t dur)
 {
 	struct hwevent_register reg;
 	struct hwevent_msg m;
-	uint64_t t_arm, end;
+	uint64_t end;
 	int hfd = hwevent_open(0), ret;
 
 	if (hfd < 0)
 		return hfd;
-	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, period, period, 1);
-	t_arm = now_ns();
-	end = t_arm + dur;
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, r->period, r->period,
+			      1);
+	r->t_arm = now_ns();
+	end = r->t_arm + dur;
 	ret = hwevent_register(hfd, &reg);	/* returns at the first firing */
 	if (!ret) {
-		r->events++;
+		tp_account(r, now_ns(), reg.msg.lost, 1);
 		r->wakes++;
-		r->lost += reg.msg.lost;
 	}
 	while (!ret && now_ns() < end) {
 		ret = hwevent_wait(hfd, reg.id, &m);
-		if (ret)
-			break;
-		r->events++;
-		r->wakes++;
-		r->lost += m.lost;
+		if (!ret) {
+			tp_account(r, now_ns(), m.lost, 1);
+			r->wakes++;
+		}
 	}
 	if (!ret)
 		ret = hwevent_cancel(hfd, reg.id);
-	r->expected = periods_between(t_arm, now_ns(), period);
+	r->expected = (now_ns() - r->t_arm) / r->period;
 	close(hfd);
-	/* A firing that found no request pending is lost. */
-	r->missed = r->lost;
-	r->count_ok = true;
 	return ret;
 }
 
-static int tp_request_uring(uint64_t period, uint64_t dur, struct tp_run *r)
+/* Queue WAIT number @slot of the io_uring model. */
+static void tp_uring_wait(struct io_uring *ring, int hfd,
+			  struct hwevent_wait *w, uint64_t id, uint64_t slot)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	hwevent_uring_prep_wait(sqe, hfd, w);
+	io_uring_sqe_set_data64(sqe, slot);
+}
+
+static int tp_request_uring(struct tp_run *r, uint64_t dur)
 {
 	struct hwevent_wait waits[TP_URING_DEPTH];
 	struct hwevent_register reg;
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
-	uint64_t t_arm, end;
-	int hfd = hwevent_open(0), ret, inflight = 0;
+	uint64_t end;
+	int hfd = hwevent_open(0), ret, inflight;
 	bool stopping = false;
 
 	if (hfd < 0)
@@ -248,42 +234,38 @@ static int tp_request_uring(uint64_t period, uint64_t dur, struct tp_run *r)
 		close(hfd);
 		return ret;
 	}
-	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, period, period, 1);
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, r->period, r->period,
+			      1);
 	sqe = io_uring_get_sqe(&ring);
 	hwevent_uring_prep_register(sqe, hfd, &reg);
 	io_uring_sqe_set_data64(sqe, TP_URING_DEPTH);
-	t_arm = now_ns();
-	end = t_arm + dur;
+	r->t_arm = now_ns();
+	end = r->t_arm + dur;
 	/* The driver wrote reg.id at submission: the WAITs can name it. */
 	ret = io_uring_submit(&ring);
 	if (ret != 1) {
 		ret = ret < 0 ? ret : -EIO;
 		goto out;
 	}
-	inflight = 1;
-	for (int i = 0; i < TP_URING_DEPTH; i++) {
-		memset(&waits[i], 0, sizeof(waits[i]));
-		waits[i].id = reg.id;
-		sqe = io_uring_get_sqe(&ring);
-		hwevent_uring_prep_wait(sqe, hfd, &waits[i]);
-		io_uring_sqe_set_data64(sqe, i);
-	}
+	for (int i = 0; i < TP_URING_DEPTH; i++)
+		tp_uring_wait(&ring, hfd, &waits[i], reg.id, i);
 	ret = io_uring_submit(&ring);
 	if (ret != TP_URING_DEPTH) {
 		ret = ret < 0 ? ret : -EIO;
 		goto out;
 	}
-	inflight += TP_URING_DEPTH;
+	inflight = TP_URING_DEPTH + 1;
 	ret = 0;
 	while (inflight) {
 		unsigned int head, seen = 0, resubmit = 0;
+		uint64_t wake;
 		int w;
 
 		if (!stopping && now_ns() >= end) {
 			/* The pending WAITs complete with ECANCELED. */
 			stopping = true;
 			ret = hwevent_cancel(hfd, reg.id);
-			r->expected = periods_between(t_arm, now_ns(), period);
+			r->expected = (now_ns() - r->t_arm) / r->period;
 			if (ret)
 				break;
 		}
@@ -294,6 +276,7 @@ static int tp_request_uring(uint64_t period, uint64_t dur, struct tp_run *r)
 			ret = w;
 			break;
 		}
+		wake = now_ns();
 		r->wakes++;
 		io_uring_for_each_cqe(&ring, head, cqe) {
 			uint64_t slot = cqe->user_data;
@@ -305,23 +288,16 @@ static int tp_request_uring(uint64_t period, uint64_t dur, struct tp_run *r)
 			if (cqe->res == -ECANCELED && stopping)
 				continue;
 			if (cqe->res) {
-				if (!ret)
-					ret = cqe->res;
+				ret = ret ?: cqe->res;
 				continue;
 			}
-			r->events++;
-			r->lost += m->lost;
+			tp_account(r, wake, m->lost, 1);
 			if (!stopping && slot < TP_URING_DEPTH) {
-				memset(&waits[slot], 0, sizeof(waits[slot]));
-				waits[slot].id = reg.id;
-				sqe = io_uring_get_sqe(&ring);
-				hwevent_uring_prep_wait(sqe, hfd, &waits[slot]);
-				io_uring_sqe_set_data64(sqe, slot);
+				tp_uring_wait(&ring, hfd, &waits[slot], reg.id,
+					      slot);
 				resubmit++;
 			}
 		}
-		if (seen > 1)
-			r->coalesced++;
 		io_uring_cq_advance(&ring, seen);
 		if (resubmit) {
 			w = io_uring_submit(&ring);
@@ -337,91 +313,158 @@ static int tp_request_uring(uint64_t period, uint64_t dur, struct tp_run *r)
 out:
 	io_uring_queue_exit(&ring);
 	close(hfd);
-	r->missed = r->lost;
-	r->count_ok = true;
 	return ret;
 }
 
+struct tp_model {
+	const char *name;
+	const char *desc;
+	int (*fn)(struct tp_run *r, uint64_t dur);
+	struct tp_run runs[NR_RATES][TP_REPEATS_MAX];
+	int nr_runs[NR_RATES];
+};
+
 static struct tp_model tp_models[] = {
 	{ .name = "timerfd", .desc = "timerfd with it_interval, read()",
-	  .criterion = "missed: read() > 1 (overrun), the extra count",
 	  .fn = tp_timerfd },
 	{ .name = "eventfd", .desc = "EVENTFD periodic, read() on the eventfd",
-	  .criterion = "count == periods (always: it counts); missed: read() > 1, the extra count",
 	  .fn = tp_eventfd },
 	{ .name = "queue", .desc = "QUEUE periodic, read() up to 64 records",
-	  .criterion = "missed: msg.lost + seq gaps (queue_len 64; several records per read are fine)",
 	  .fn = tp_queue },
 	{ .name = "request-wait", .desc = "REQUEST periodic, HWEVENT_IOC_WAIT in a loop",
-	  .criterion = "missed: msg.lost (firings with no request pending, timer overruns)",
 	  .fn = tp_request_wait },
 	{ .name = "request-uring", .desc = "REQUEST periodic, io_uring WAIT, 8 in flight",
-	  .criterion = "missed: msg.lost", .fn = tp_request_uring },
+	  .fn = tp_request_uring },
 };
 #define NR_TP ((int)(sizeof(tp_models) / sizeof(tp_models[0])))
 
+static int tp_repeats(void)
+{
+	return opt.quick ? 3 : TP_REPEATS_MAX;
+}
+
+/* Busy time of all CPUs so far, from the "cpu" line of /proc/stat. */
+static uint64_t cpu_busy_ns(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	long hz = sysconf(_SC_CLK_TCK);
+	int n;
+
+	if (!f)
+		return 0;
+	/* user nice system idle iowait irq softirq steal */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8 || hz <= 0)
+		return 0;
+	return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * (NS_PER_SEC /
+							  (uint64_t)hz);
+}
+
 static void throughput_run(void)
 {
-	warnx("throughput: %d models, %.2f s per rate, up to %d tries", NR_TP,
-	     (double)opt.tp_dur_ns / NS_PER_SEC, TP_ATTEMPTS);
-	for (int m = 0; m < NR_TP; m++) {
-		struct tp_model *tm = &tp_models[m];
-		bool strict_ok = true;
+	int order[NR_TP * NR_RATES], reps = tp_repeats();
+	uint64_t rng = opt.seed ^ 0x7470, b0;
 
-		for (int k = 0; k < NR_RATES; k++) {
-			bool pass = false, pass_tol = false;
+	for (int i = 0; i < NR_TP * NR_RATES; i++)
+		order[i] = i;
+	warnx("throughput: %d models at %d rates, %.2f s each, %d repeats in random order",
+	      NR_TP, NR_RATES, (double)opt.tp_dur_ns / NS_PER_SEC, reps);
+	for (int rep = 0; rep < reps; rep++) {
+		for (int i = NR_TP * NR_RATES - 1; i > 0; i--) {
+			int j = (int)(rng_next(&rng) % (uint64_t)(i + 1));
+			int t = order[i];
 
-			/* Once a rate missed something in every try, one try
-			 * that stays within the tolerance is enough. */
-			for (int a = 1; a <= TP_ATTEMPTS && !pass &&
-			     !(pass_tol && !strict_ok); a++) {
-				struct tp_run *r = &tm->runs[tm->nr_runs++];
-				struct hwevent_counters c0 = { 0 }, c1 = { 0 };
-
-				r->rate = tp_rates[k];
-				r->attempt = a;
-				hwevent_read_counters(&c0);
-				r->err = tm->fn(NS_PER_SEC / tp_rates[k],
-						opt.tp_dur_ns, r);
-				/* The device's lost counter counts timer overruns too. */
-				if (m && !hwevent_read_counters(&c1))
-					r->overruns = c1.lost - c0.lost;
-				r->pass = !r->err && r->count_ok && !r->missed;
-				r->pass_tol = !r->err && r->count_ok &&
-					      r->missed <= TP_TOLERANCE * r->expected;
-				pass |= r->pass;
-				pass_tol |= r->pass_tol;
-				warnx("throughput: %-14s %6" PRIu64 "/s try %d: %s: missed %" PRIu64
-				     " of %" PRIu64 " (events %" PRIu64 ", lost %" PRIu64
-				     ", gaps %" PRIu64 ", coalesced wakes %" PRIu64 "/%" PRIu64
-				     ", device lost counter +%" PRIu64 ")%s%s",
-				     tm->name, r->rate, a,
-				     r->pass ? "ok" : r->pass_tol ? "ok within tolerance" : "FELL BEHIND",
-				     r->missed, r->expected, r->events, r->lost, r->gaps,
-				     r->coalesced, r->wakes, r->overruns,
-				     r->err ? ": " : "", r->err ? strerror(-r->err) : "");
-				/* Let the reap work and the emulator settle. */
-				sleep_ns(50 * NS_PER_MS);
-			}
-			strict_ok &= pass;
-			if (strict_ok)
-				tm->sustained = tp_rates[k];
-			if (!pass_tol)
-				break;
-			tm->sustained_tol = tp_rates[k];
+			order[i] = order[j];
+			order[j] = t;
 		}
+		for (int i = 0; i < NR_TP * NR_RATES; i++) {
+			struct tp_model *tm = &tp_models[order[i] / NR_RATES];
+			int k = order[i] % NR_RATES;
+			struct tp_run *r = &tm->runs[k][tm->nr_runs[k]++];
+			uint64_t t0;
+
+			r->period = NS_PER_SEC / tp_rates[k];
+			/* Let the reap work and the emulator settle. */
+			sleep_ns(50 * NS_PER_MS);
+			b0 = cpu_busy_ns();
+			t0 = now_ns();
+			r->err = tm->fn(r, opt.tp_dur_ns);
+			r->elapsed_ns = now_ns() - t0;
+			r->busy_ns = cpu_busy_ns() - b0;
+			if (r->err)
+				warnx("throughput: %s at %" PRIu64 "/s: %s",
+				      tm->name, tp_rates[k], strerror(-r->err));
+		}
+		warnx("throughput: repeat %d/%d", rep + 1, reps);
 	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of @what over the runs of @tm at rate @k that did not fail. */
+static double tp_median(const struct tp_model *tm, int k,
+			double (*what)(const struct tp_run *r))
+{
+	double v[TP_REPEATS_MAX];
+	int n = 0;
+
+	for (int i = 0; i < tm->nr_runs[k]; i++)
+		if (!tm->runs[k][i].err)
+			v[n++] = what(&tm->runs[k][i]);
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double events_per_s(const struct tp_run *r)
+{
+	return (double)r->events * NS_PER_SEC / (double)r->elapsed_ns;
+}
+
+static double wakes_per_s(const struct tp_run *r)
+{
+	return (double)r->wakes * NS_PER_SEC / (double)r->elapsed_ns;
+}
+
+static double cpu_ns_per_event(const struct tp_run *r)
+{
+	return r->events ? (double)r->busy_ns / (double)r->events : 0;
+}
+
+/* Of the periods accounted (delivered or dropped), the share on time. */
+static double on_time_share(const struct tp_run *r)
+{
+	uint64_t all = r->events + r->dropped;
+
+	return all ? (double)(r->events - r->late) / (double)all : 0;
+}
+
+static double dropped_share(const struct tp_run *r)
+{
+	uint64_t all = r->events + r->dropped;
+
+	return all ? (double)r->dropped / (double)all : 0;
 }
 
 static void throughput_json(FILE *f)
 {
-	if (!tp_models[0].nr_runs) {
+	if (!tp_models[0].nr_runs[0]) {
 		fprintf(f, "null");
 		return;
 	}
-	fprintf(f, "{\"seconds_per_rate\": %.3f, \"max_attempts_per_rate\": %d, "
-		"\"tolerance\": %.3f, \"floor\": \"timerfd\", \"rates\": [",
-		(double)opt.tp_dur_ns / NS_PER_SEC, TP_ATTEMPTS, TP_TOLERANCE);
+	fprintf(f, "{\"seconds_per_run\": %.3f, \"repeats\": %d, \"late_ns\": %" PRIu64
+		", \"floor\": \"timerfd\", \"rates\": [",
+		(double)opt.tp_dur_ns / NS_PER_SEC, tp_repeats(),
+		(uint64_t)TP_LATE_NS);
 	for (int k = 0; k < NR_RATES; k++)
 		fprintf(f, "%s%" PRIu64, k ? ", " : "", tp_rates[k]);
 	fprintf(f, "], \"models\": [\n");
@@ -430,31 +473,25 @@ static void throughput_json(FILE *f)
 
 		fprintf(f, "  {\"name\": \"%s\", \"description\": ", tm->name);
 		json_str(f, tm->desc);
-		fprintf(f, ", \"criterion\": ");
-		json_str(f, tm->criterion);
-		fprintf(f, ", \"sustained_per_s\": %" PRIu64
-			", \"ratio_to_floor\": %.3f, \"sustained_within_tolerance_per_s\": %" PRIu64
-			", \"ratio_to_floor_within_tolerance\": %.3f, \"runs\": [\n",
-			tm->sustained,
-			ratio(tm->sustained, tp_models[0].sustained),
-			tm->sustained_tol,
-			ratio(tm->sustained_tol, tp_models[0].sustained_tol));
-		for (int i = 0; i < tm->nr_runs; i++) {
-			const struct tp_run *r = &tm->runs[i];
+		fprintf(f, ", \"at\": [\n");
+		for (int k = 0; k < NR_RATES; k++) {
+			int errs = 0, first_err = 0;
 
-			fprintf(f, "   {\"rate\": %" PRIu64 ", \"attempt\": %d, \"pass\": %s"
-				", \"pass_within_tolerance\": %s, \"count_ok\": %s"
-				", \"missed\": %" PRIu64 ", \"events\": %" PRIu64
-				", \"wakes\": %" PRIu64 ", \"expected\": %" PRIu64 ", \"lost\": %" PRIu64
-				", \"gaps\": %" PRIu64 ", \"coalesced_wakes\": %" PRIu64
-				", \"device_lost_delta\": %" PRIu64 ", \"error\": ",
-				r->rate, r->attempt, r->pass ? "true" : "false",
-				r->pass_tol ? "true" : "false",
-				r->count_ok ? "true" : "false", r->missed,
-				r->events, r->wakes, r->expected, r->lost, r->gaps,
-				r->coalesced, r->overruns);
-			json_err(f, r->err);
-			fprintf(f, "}%s\n", i + 1 < tm->nr_runs ? "," : "");
+			for (int i = 0; i < tm->nr_runs[k]; i++)
+				if (tm->runs[k][i].err && !errs++)
+					first_err = tm->runs[k][i].err;
+			fprintf(f, "   {\"rate\": %" PRIu64 ", \"runs\": %d, \"failed\": %d"
+				", \"events_per_s\": %.1f, \"wakes_per_s\": %.1f"
+				", \"cpu_ns_per_event\": %.1f, \"on_time_share\": %.5f"
+				", \"dropped_share\": %.5f, \"error\": ",
+				tp_rates[k], tm->nr_runs[k], errs,
+				tp_median(tm, k, events_per_s),
+				tp_median(tm, k, wakes_per_s),
+				tp_median(tm, k, cpu_ns_per_event),
+				tp_median(tm, k, on_time_share),
+				tp_median(tm, k, dropped_share));
+			json_err(f, first_err);
+			fprintf(f, "}%s\n", k + 1 < NR_RATES ? "," : "");
 		}
 		fprintf(f, "  ]}%s\n", m + 1 < NR_TP ? "," : "");
 	}
@@ -466,14 +503,17 @@ static void throughput_dat(void)
 {
 	FILE *f;
 
-	if (!tp_models[0].nr_runs)
+	if (!tp_models[0].nr_runs[0])
 		return;
 	f = out_file("throughput.dat");
-	fprintf(f, "# index model sustained_per_s sustained_within_tolerance_per_s\n");
+	fprintf(f, "# index model rate events_per_s cpu_ns_per_event on_time_share (medians)\n");
 	for (int m = 0; m < NR_TP; m++)
-		fprintf(f, "%d %s %" PRIu64 " %" PRIu64 "\n", m,
-			tp_models[m].name, tp_models[m].sustained,
-			tp_models[m].sustained_tol);
+		for (int k = 0; k < NR_RATES; k++)
+			fprintf(f, "%d %s %" PRIu64 " %.1f %.1f %.5f\n", m,
+				tp_models[m].name, tp_rates[k],
+				tp_median(&tp_models[m], k, events_per_s),
+				tp_median(&tp_models[m], k, cpu_ns_per_event),
+				tp_median(&tp_models[m], k, on_time_share));
 	fclose(f);
 }
 

@@ -3,7 +3,8 @@
 # Debian's kernel, whose root is the host's root, read-only over virtio-9p.
 #
 #   vm/run-in-vm.sh [--timeout SEC] [--mem MB] [--append 'KERNEL ARGS']
-#                   [--out DIR] [--kernel BZIMAGE] [--kroot DIR] -- CMD [ARG...]
+#                   [--out DIR] [--kernel BZIMAGE] [--kroot DIR]
+#                   [--icount SHIFT] -- CMD [ARG...]
 #
 # The kernel is Debian's (scripts/kver.sh; $HWEVENT_KVER); with --kroot DIR
 # it is HWEVENT_KVER's image unpacked in DIR (DIR/boot/vmlinuz-KVER, its
@@ -18,6 +19,11 @@
 # of the host's root is read-only, /tmp and /run are fresh tmpfs.  The guest
 # environment is clean (PATH, HOME=/tmp, TERM=dumb, LANG=C.UTF-8) plus the
 # caller's CI, HWEVENT_*, CK_* and *SAN_OPTIONS variables.
+#
+# --icount SHIFT: guest time follows the instructions executed (2^SHIFT ns
+# each; QEMU's -icount shift=SHIFT,sleep=off, which needs single-threaded
+# TCG), not the host's clock: the emulator's stalls vanish from the
+# guest's view, and an idle guest jumps to its next timer.
 #
 # The VM is a q35 with an edu PCI device (QEMU's teaching device, which
 # hwevent drives: docs/edu.md) with id "edu0" in a PCIe root port "rp1",
@@ -38,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 
 usage() {
-	sed -n '5,6s/^# *//p' "$0" >&2
+	sed -n '5,7s/^# *//p' "$0" >&2
 	exit 2
 }
 die() {
@@ -46,7 +52,7 @@ die() {
 	exit 125
 }
 
-timeout_s=900 mem=1024 append="" out="" kernel="" kroot=""
+timeout_s=900 mem=1024 append="" out="" kernel="" kroot="" icount=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=${2:?}; shift 2 ;;
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--kernel) kernel=${2:?}; shift 2 ;;
 	--kroot) kroot=${2:?}; shift 2 ;;
+	--icount) icount=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -129,12 +136,15 @@ printf '%s\n' "$repo" >"$out/vm-repo"
 # here); virtual machines' kernels skip it.
 cmdline="console=ttyS0 loglevel=4 printk.time=1 panic=-1 no_timer_check slub_debug=FZPU $append"
 # shellcheck disable=SC2054 # the commas are qemu's
-qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=${HWEVENT_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
+tcg_thread=${HWEVENT_TCG_THREAD:-multi}
+[ -z "$icount" ] || tcg_thread=single
+qemu=(qemu-system-x86_64 -M q35 -accel "tcg,thread=$tcg_thread" -cpu max -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -monitor none -serial stdio
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$repo,mount_tag=hostrepo,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=hostout,security_model=none,multidevs=remap")
+[ -z "$icount" ] || qemu+=(-icount "shift=$icount,sleep=off")
 # The edu device behind a PCIe root port, where the guest's PCIe (or ACPI)
 # hotplug code handles device_del; QMP and the guest's channel to the agent
 # are Unix sockets in a private folder (a socket's path is short).
