@@ -217,6 +217,8 @@ static void scaling_run(void)
 	int64_t mc0 = 0, ms0 = 0, slab0, avail0, ro0, xo0;
 	struct itimerspec off = { 0 };
 	timer_t *floor_t = xcalloc(SCALE_MAX, sizeof(timer_t));
+	/* Each posix timer holds a sigqueue, counted as a pending signal. */
+	struct rlimit sigs = { SCALE_MAX + 1024, SCALE_MAX + 1024 };
 	unsigned int floor_n = 0;
 
 	/* Touched now, so that they are not charged in the memory figures. */
@@ -233,6 +235,9 @@ static void scaling_run(void)
 	}
 	warnx("scaling: %u register+cancel cycles at %d levels up to %u pending",
 	     cycles, NR_LEVELS, SCALE_MAX);
+	if (setrlimit(RLIMIT_SIGPENDING, &sigs))
+		warnx("scaling: RLIMIT_SIGPENDING %u: %s", SCALE_MAX + 1024,
+		      strerror(errno));
 
 	hfd = hwevent_open(0);
 	efd = eventfd(0, EFD_CLOEXEC);
