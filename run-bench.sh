@@ -1,8 +1,8 @@
 #!/bin/bash
 # hwevent's benchmark, one command, from a fresh Debian 12 machine:
 #
-#   ./run-bench.sh            full run, about 15 minutes
-#   ./run-bench.sh --quick    smoke test with small counts, 2-3 minutes
+#   ./run-bench.sh            full run, about 8 minutes
+#   ./run-bench.sh --quick    smoke test with small counts, about a minute
 #   ./run-bench.sh --icount [--quick]
 #                             the same under QEMU's -icount (guest time
 #                             follows instructions executed, so the
@@ -24,12 +24,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mode=() vm_mode=() out=$PWD/build/bench
+mode=() vm_mode=() out=$PWD/build/bench vm_desc="2 vCPUs, TCG"
 for arg in "$@"; do
 	case $arg in
 	--quick) mode=(--quick) ;;
 	# 2^2 ns of guest time per instruction: a 250 MIPS guest.
-	--icount) vm_mode=(--icount 2) out=$PWD/build/bench-icount ;;
+	--icount)
+		vm_mode=(--icount 2) out=$PWD/build/bench-icount
+		vm_desc="1 vCPU, TCG single-threaded, -icount shift=2,sleep=off (guest time follows instructions executed)"
+		;;
 	*) echo "usage: $0 [--quick] [--icount]" >&2; exit 2 ;;
 	esac
 done
@@ -64,7 +67,7 @@ cat >>"$out/results.md" <<END
 ## Host
 
 $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); the VM ran
-with 2 vCPUs, TCG${vm_mode:+ single-threaded, -icount shift=${vm_mode[1]},sleep=off (guest time follows instructions executed)}. Before the VM: $before. After: $(host_state).
+with $vm_desc. Before the VM: $before. After: $(host_state).
 Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ", with uncommitted changes"), $(date -u '+%Y-%m-%d %H:%M UTC').
 END
 gnuplot -e "dir='$out'" bench/plot.gp
