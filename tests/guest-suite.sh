@@ -212,7 +212,13 @@ trace_fires() { # trace_fires: run the app's two timer models, traced
 	echo 0 >$tr/events/hwevent/hwevent_fire/enable
 	cat $tr/trace
 }
-rt=$(cat /sys/kernel/realtime 2>/dev/null || echo 0)
+# /sys/kernel/realtime is the RT patch's; upstream RT (6.12 on) says it in
+# the version string only.
+rt=0
+if [ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] ||
+	[[ $(uname -v) == *PREEMPT_RT* ]]; then
+	rt=1
+fi
 hard=$(fire_contexts "$(trace_fires)")
 echo 1 >/sys/module/hwevent/parameters/soft_timers
 soft=$(fire_contexts "$(trace_fires)")
