@@ -919,12 +919,12 @@ static void hwevent_reg_destroy(struct hwevent_reg *reg)
  * Only for events due within HWEVENT_REAP_AHEAD_NS, so that a firing
  * that finds the work pending is freed within that much time.
  */
-static void hwevent_reap_ahead(struct hwevent_file *hf,
-			       const struct hwevent_reg *reg, ktime_t expires)
+static void hwevent_reap_ahead(struct hwevent_file *hf, u64 period_ns,
+			       ktime_t expires)
 {
 	s64 left = ktime_to_ns(ktime_sub(expires, ktime_get()));
 
-	if (reg->period_ns || left > HWEVENT_REAP_AHEAD_NS)
+	if (period_ns || left > HWEVENT_REAP_AHEAD_NS)
 		return;
 	schedule_delayed_work(&hf->reap_work,
 			      nsecs_to_jiffies(max_t(s64, left, 0)) + 2);
@@ -941,6 +941,7 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 			      struct hwevent_waiter *w, u64 __user *uid,
 			      ktime_t expires, unsigned int issue_flags)
 {
+	u64 period_ns;
 	u32 id;
 	int ret;
 
@@ -983,9 +984,11 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 		__hwevent_waiter_queue(hf, reg, w);
 	atomic64_inc(&hf->hdev->registered);
 	atomic64_inc(&hf->hdev->pending);
+	period_ns = reg->period_ns;
 	hrtimer_start(&reg->timer, expires, HRTIMER_MODE_ABS | reg->timer_soft);
 	xa_unlock_irq(&hf->regs);
-	hwevent_reap_ahead(hf, reg, expires);
+	/* @reg may be gone already: fired and reaped, or cancelled. */
+	hwevent_reap_ahead(hf, period_ns, expires);
 	return id;
 }
 
