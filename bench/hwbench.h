@@ -100,6 +100,8 @@ struct ci {
  */
 struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
 			double p, unsigned int resamples, uint64_t *rng);
+/* The median of @v (sorts it), 0 if @n is 0. */
+double median_of(double *v, size_t n);
 /* "pass" if the interval is within @target, "fail" if it is all above it,
  * else "inconclusive". */
 const char *verdict(const struct ci *ci, double target);
@@ -114,6 +116,8 @@ uint64_t rng_range(uint64_t *s, uint64_t lo, uint64_t hi);
 #define DUE_MIN_NS	(1 * NS_PER_MS)
 #define DUE_MAX_NS	(2 * NS_PER_MS)
 uint64_t rng_due(uint64_t *s);
+/* A fresh random order of @v[0..@n). */
+void shuffle(int *v, int n, uint64_t *s);
 /* Timer slack of the calling thread to 1 ns; returns what it now is. */
 uint64_t set_slack(void);
 /* Pin the calling thread to @cpu, or let it run anywhere (-1). */

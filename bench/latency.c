@@ -398,11 +398,17 @@ static void lat_teardown(struct lat_ctx *c)
 	close(c->tfd);
 }
 
-/* Sleep the idle gap before a sample: two jiffies and 1 ms. */
-static void lat_gap(void)
+/* The idle gap before a sample: two jiffies and 1 ms (HZ 100 if unknown). */
+static uint64_t lat_gap_ns(void)
 {
 	uint64_t hz = env.hz > 0 ? (uint64_t)env.hz : 100;
-	struct timespec ts = ns_to_timespec(2 * NS_PER_SEC / hz + NS_PER_MS);
+
+	return 2 * NS_PER_SEC / hz + NS_PER_MS;
+}
+
+static void lat_gap(void)
+{
+	struct timespec ts = ns_to_timespec(lat_gap_ns());
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -481,14 +487,7 @@ static void latency_run(void)
 	for (unsigned int round = 0; round <= n; round++) {
 		uint64_t due = rng_range(&rng, LAT_DUE_MIN_NS, LAT_DUE_MAX_NS);
 
-		/* Fisher-Yates: a fresh order every round. */
-		for (int i = NR_LAT - 1; i > 0; i--) {
-			int j = (int)(rng_next(&rng) % (uint64_t)(i + 1));
-			int t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
-		}
+		shuffle(order, NR_LAT, &rng);
 		for (int k = 0; k < NR_LAT; k++) {
 			struct lat_model *lm = &lat_models[order[k]];
 
@@ -537,9 +536,7 @@ static void latency_json(FILE *f)
 		"\"gap_ns\": %" PRIu64 ", \"due_ns\": [%" PRIu64 ", %" PRIu64 "], "
 		"\"resamples\": %u, \"floor\": \"timerfd\", \"metric\": "
 		"\"wake - due; due = time before the arming call + due_ns\",\n"
-		" \"models\": [\n", opt.n,
-		2 * NS_PER_SEC / (uint64_t)(env.hz > 0 ? env.hz : 100) + NS_PER_MS,
-		LAT_DUE_MIN_NS, LAT_DUE_MAX_NS, BOOT_RESAMPLES);
+		" \"models\": [\n", opt.n, lat_gap_ns(), LAT_DUE_MIN_NS, LAT_DUE_MAX_NS, BOOT_RESAMPLES);
 	for (int m = 0; m < NR_LAT; m++) {
 		const struct lat_model *lm = &lat_models[m];
 

@@ -12,19 +12,18 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The index of the nearest-rank @p percentile of @n (> 0) sorted values. */
+static size_t pct_index(size_t n, double p)
+{
+	size_t k = (size_t)((p / 100.0) * (double)n + 0.999999999);
+
+	return k < 1 ? 0 : (k > n ? n - 1 : k - 1);
+}
+
 /* Nearest-rank percentile of the sorted @v. */
 static int64_t pct(const int64_t *v, size_t n, double p)
 {
-	size_t k;
-
-	if (!n)
-		return 0;
-	k = (size_t)((p / 100.0) * (double)n + 0.999999999);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
+	return n ? v[pct_index(n, p)] : 0;
 }
 
 /* Sorts @v in place. */
@@ -61,10 +60,8 @@ double us(int64_t ns)
 /* The nearest-rank @p percentile of @v (reordered): quickselect. */
 static int64_t select_pct(int64_t *v, size_t n, double p)
 {
-	size_t k = (size_t)((p / 100.0) * (double)n + 0.999999999);
-	size_t lo = 0, hi = n - 1;
+	size_t k = pct_index(n, p), lo = 0, hi = n - 1;
 
-	k = k < 1 ? 0 : (k > n ? n - 1 : k - 1);
 	while (lo < hi) {
 		int64_t pivot = v[lo + (hi - lo) / 2];
 		size_t i = lo, j = hi;
@@ -135,6 +132,14 @@ struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
 	free(xb);
 	free(r);
 	return ci;
+}
+
+double median_of(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 const char *verdict(const struct ci *ci, double target)

@@ -374,13 +374,7 @@ static void throughput_run(void)
 	warnx("throughput: %d models at %d rates, %.2f s each, %d repeats in random order",
 	      NR_TP, NR_RATES, (double)opt.tp_dur_ns / NS_PER_SEC, reps);
 	for (int rep = 0; rep < reps; rep++) {
-		for (int i = NR_TP * NR_RATES - 1; i > 0; i--) {
-			int j = (int)(rng_next(&rng) % (uint64_t)(i + 1));
-			int t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
-		}
+		shuffle(order, NR_TP * NR_RATES, &rng);
 		for (int i = 0; i < NR_TP * NR_RATES; i++) {
 			struct tp_model *tm = &tp_models[order[i] / NR_RATES];
 			int k = order[i] % NR_RATES;
@@ -403,13 +397,6 @@ static void throughput_run(void)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The median of @what over the runs of @tm at rate @k that did not fail. */
 static double tp_median(const struct tp_model *tm, int k,
 			double (*what)(const struct tp_run *r))
@@ -420,10 +407,7 @@ static double tp_median(const struct tp_model *tm, int k,
 	for (int i = 0; i < tm->nr_runs[k]; i++)
 		if (!tm->runs[k][i].err)
 			v[n++] = what(&tm->runs[k][i]);
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return median_of(v, n);
 }
 
 static double events_per_s(const struct tp_run *r)

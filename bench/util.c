@@ -41,6 +41,18 @@ uint64_t rng_due(uint64_t *s)
 	return rng_range(s, DUE_MIN_NS, DUE_MAX_NS);
 }
 
+void shuffle(int *v, int n, uint64_t *s)
+{
+	/* Fisher-Yates. */
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(rng_next(s) % (uint64_t)(i + 1));
+		int t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
 /*
  * The default timer slack of a thread is 50 us: clock_nanosleep() and
  * poll() timeouts may fire up to that late so the kernel can batch
