@@ -912,36 +912,34 @@ static void hwevent_reg_destroy(struct hwevent_reg *reg)
 }
 
 /*
- * Queue @reap_work for a tick after a single event due soon, from the
- * registration, where it costs the event nothing (the timer is armed for
- * a time the call already counts toward): the callback then finds it
+ * Queue @reap_work for two ticks after a single event due soon (counted
+ * from now, so after the event), from the registration, where it costs
+ * the event nothing (its timer is armed already): the callback then finds it
  * pending and leaves it be, rather than queue it in the event's own path.
  * Only for events due within HWEVENT_REAP_AHEAD_NS, so that a firing
  * that finds the work pending is freed within that much time.
  */
-static void hwevent_reap_ahead(struct hwevent_file *hf, u64 period_ns,
-			       ktime_t expires)
+static void hwevent_reap_ahead(struct hwevent_file *hf,
+			       const struct hwevent_register *arg)
 {
-	s64 left = ktime_to_ns(ktime_sub(expires, ktime_get()));
-
-	if (period_ns || left > HWEVENT_REAP_AHEAD_NS)
+	if (arg->period_ns || arg->due_ns > HWEVENT_REAP_AHEAD_NS)
 		return;
 	schedule_delayed_work(&hf->reap_work,
-			      nsecs_to_jiffies(max_t(s64, left, 0)) + 2);
+			      nsecs_to_jiffies(arg->due_ns) + 2);
 }
 
 /*
  * Insert @reg, whose slot the caller reserved, into its file: give it an
  * id, write the id to @uid, link its first request @w (if any) and arm its
- * timer for @expires (CLOCK_MONOTONIC).  From then on the file owns it.  Returns the id,
- * or a negative errno with nothing inserted: -ENODEV once the device is
- * gone, decided under the file lock (see struct hwevent_file).
+ * timer for @expires (CLOCK_MONOTONIC).  From then on the file owns it.
+ * Returns the id, or a negative errno with nothing inserted: -ENODEV once
+ * the device is gone, decided under the file lock (see struct
+ * hwevent_file).
  */
 static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 			      struct hwevent_waiter *w, u64 __user *uid,
 			      ktime_t expires, unsigned int issue_flags)
 {
-	u64 period_ns;
 	u32 id;
 	int ret;
 
@@ -984,11 +982,8 @@ static int hwevent_reg_insert(struct hwevent_file *hf, struct hwevent_reg *reg,
 		__hwevent_waiter_queue(hf, reg, w);
 	atomic64_inc(&hf->hdev->registered);
 	atomic64_inc(&hf->hdev->pending);
-	period_ns = reg->period_ns;
 	hrtimer_start(&reg->timer, expires, HRTIMER_MODE_ABS | reg->timer_soft);
 	xa_unlock_irq(&hf->regs);
-	/* @reg may be gone already: fired and reaped, or cancelled. */
-	hwevent_reap_ahead(hf, period_ns, expires);
 	return id;
 }
 
@@ -1281,6 +1276,7 @@ static int hwevent_register(struct hwevent_file *hf,
 		goto err_reg;
 	trace_hwevent_register(ret, arg.type, arg.due_ns, arg.period_ns,
 			       arg.cookie);
+	hwevent_reap_ahead(hf, &arg);
 
 	/* From here on @reg may be gone and an io_uring @w completed. */
 	if (!w)
