@@ -174,6 +174,23 @@ bool edu_bus_id(char *buf, size_t len)
 	return found;
 }
 
+unsigned int edu_assert_back(void)
+{
+	uint64_t t0 = now_ns();
+	char bus[64], drv[512];
+
+	if (edu_wait_path(EDU_DEV, true, HOTPLUG_MS))
+		return (unsigned int)((now_ns() - t0) / NS_PER_MS);
+	if (!edu_bus_id(bus, sizeof(bus)))
+		ck_abort_msg("%s did not come back in %d ms: the guest has no edu PCI function",
+			     EDU_DEV, HOTPLUG_MS);
+	snprintf(drv, sizeof(drv), "/sys/bus/pci/devices/%s/driver", bus);
+	ck_abort_msg("%s did not come back in %d ms: PCI function %s is there, %s",
+		     EDU_DEV, HOTPLUG_MS, bus, access(drv, F_OK) ?
+		     "bound to no driver" : "bound, but no node");
+	return 0;
+}
+
 void hp_ensure_edu(int ch)
 {
 	char err[256], bus[64];
@@ -186,15 +203,13 @@ void hp_ensure_edu(int ch)
 		hwt_diag("%s is missing: binding %s again", EDU_DEV, bus);
 		ret = write_text(EDU_DRIVER_DIR "/bind", bus);
 		ck_assert_msg(ret == 0, "bind %s: %s", bus, strerror(-ret));
-		ck_assert_msg(edu_wait_path(EDU_DEV, true, SOON_MS),
-			      "%s did not come back", EDU_DEV);
+		edu_assert_back();
 		return;
 	}
 	hwt_diag("%s is missing: adding %s again", EDU_DEV, EDU_QEMU_ID);
 	ret = hp_request(ch, "add " EDU_QEMU_ID " " EDU_QEMU_BUS, err,
-			 sizeof(err), SOON_MS);
+			 sizeof(err), HOTPLUG_MS);
 	ck_assert_msg(ret == 0 || strstr(err, "Duplicate"),
 		      "add %s: %s", EDU_QEMU_ID, err);
-	ck_assert_msg(edu_wait_path(EDU_DEV, true, SOON_MS),
-		      "%s did not come back", EDU_DEV);
+	edu_assert_back();
 }

@@ -25,6 +25,13 @@
 #define EDU_QEMU_ID	"edu0"
 #define EDU_QEMU_BUS	"rp1"
 #define EDU_DRIVER_DIR	"/sys/bus/pci/drivers/hwevent-edu"
+/*
+ * How long the platform may take to carry out a removal or an addition:
+ * ACPI's hotplug event, the bus scan and the probe take about 2 s on the
+ * debug kernel alone, and five times that with a second VM on the host's
+ * two cores.  A bound for a hang, not a speed.
+ */
+#define HOTPLUG_MS	(6 * SOON_MS)
 
 /* Whether the environment promises an edu device (HWEVENT_EDU=1). */
 bool edu_expected(void);
@@ -40,6 +47,13 @@ int edu_info(int fd, struct hwevent_info *info);
 bool edu_wait_path(const char *path, bool present, int timeout_ms);
 /* The PCI address of the edu device, if there is one (no asserts). */
 bool edu_bus_id(char *buf, size_t len);
+/*
+ * Wait up to HOTPLUG_MS for the edu node to come back; if it does not,
+ * fail saying where it stopped: no PCI function (the platform's hotplug
+ * event was lost or is late), or a function the driver did not bind.
+ * Returns how long it took, in ms.
+ */
+unsigned int edu_assert_back(void);
 /* The edu device's interrupts so far, from /proc/interrupts (asserts). */
 uint64_t edu_proc_interrupts(void);
 

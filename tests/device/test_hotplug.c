@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,17 +42,19 @@ enum how { BY_QMP, BY_UNBIND };
 
 /*
  * Take the device away (@away), returning once the driver's remove() ran,
- * or bring it back, returning once its node is there.
+ * or bring it back, returning once its node is there.  Returns how long
+ * the node took to go or come, in ms.
  */
-static void plug_edu(int ch, enum how how, const char *bus, bool away)
+static unsigned int plug_edu(int ch, enum how how, const char *bus, bool away)
 {
+	uint64_t t0 = now_ns();
 	char err[256];
 	int ret;
 
 	if (how == BY_QMP) {
 		ret = hp_request(ch, away ? "del " EDU_QEMU_ID :
 				 "add " EDU_QEMU_ID " " EDU_QEMU_BUS, err,
-				 sizeof(err), 6 * SOON_MS);
+				 sizeof(err), HOTPLUG_MS);
 	} else {
 		ret = write_text(away ? EDU_DRIVER_DIR "/unbind" :
 				 EDU_DRIVER_DIR "/bind", bus);
@@ -59,9 +62,12 @@ static void plug_edu(int ch, enum how how, const char *bus, bool away)
 	}
 	ck_assert_msg(ret == 0, "%s %s by %s: %s", away ? "removing" : "adding",
 		      EDU_QEMU_ID, how == BY_QMP ? "QMP" : "sysfs", err);
-	ck_assert_msg(edu_wait_path(EDU_DEV, !away, SOON_MS), "%s %s",
-		      EDU_DEV, away ? "still exists after the removal" :
-		      "did not come back");
+	if (!away)
+		edu_assert_back();
+	else
+		ck_assert_msg(edu_wait_path(EDU_DEV, false, HOTPLUG_MS),
+			      "%s still exists after the removal", EDU_DEV);
+	return (unsigned int)((now_ns() - t0) / NS_PER_MS);
 }
 
 /* The channel (QMP) and the device's address (unbind), or skip. */
@@ -426,7 +432,7 @@ START_TEST(hotplug_random)
 	unsigned int iters = env_uint("HWEVENT_HOTPLUG_ITER", 60);
 	unsigned int qmp_every = env_uint("HWEVENT_HOTPLUG_QMP_EVERY", 6);
 	uint64_t rng = hwt_seed(), ok[R_NR] = { 0 }, t0 = now_ns();
-	unsigned int by_qmp = 0;
+	unsigned int by_qmp = 0, slowest[2][2] = { { 0 } };	/* [how][away] */
 	char bus[64];
 	int ch;
 
@@ -434,6 +440,7 @@ START_TEST(hotplug_random)
 		return;
 	for (unsigned int it = 0; it < iters; it++) {
 		struct runner rs[R_NR] = { 0 };
+		unsigned int ms;
 		enum how how = qmp_every && it % qmp_every == 0 ? BY_QMP : BY_UNBIND;
 
 		for (int i = 0; i < R_NR; i++) {
@@ -444,7 +451,8 @@ START_TEST(hotplug_random)
 							runner_fn, &rs[i]), 0);
 		}
 		hwt_sleep_ms(hwt_rand(&rng) % 30);
-		plug_edu(ch, how, bus, true);
+		ms = plug_edu(ch, how, bus, true);
+		slowest[how][1] = MAX(slowest[how][1], ms);
 		by_qmp += how == BY_QMP;
 		for (int i = 0; i < R_NR; i++) {
 			struct timespec ts;
@@ -460,8 +468,12 @@ START_TEST(hotplug_random)
 			ok[i] += rs[i].ok;
 			ck_assert_int_eq(close(rs[i].fd), 0);
 		}
-		plug_edu(ch, how, bus, false);
+		ms = plug_edu(ch, how, bus, false);
+		slowest[how][0] = MAX(slowest[how][0], ms);
 	}
+	hwt_diag("slowest removal and return: by device_del %u and %u ms, by unbind %u and %u ms",
+		 slowest[BY_QMP][1], slowest[BY_QMP][0],
+		 slowest[BY_UNBIND][1], slowest[BY_UNBIND][0]);
 	hwt_diag("%u removals (%u by device_del, the others by unbind) in %.1f s;"
 		 " calls completed before them: sync %" PRIu64 ", io_uring %"
 		 PRIu64 ", eventfd %" PRIu64 ", queue %" PRIu64 ", wait %" PRIu64
