@@ -94,14 +94,14 @@ if module_loaded; then
 	rmmod hwevent 2>/dev/null || bail "hwevent is loaded and in use; cannot start"
 fi
 
-n=0
-failed=0
+# shellcheck source=scripts/tap.sh
+. "$(dirname "$0")/../scripts/tap.sh"
 echo "# guest-suite: kernel $(uname -r), $(nproc) CPUs, test binary $test_bin"
 
 # run_device_tests NAME [ENV=VAL...] -- [PATTERN...]: one run of
 # test_device, its TAP lines numbered on, then its exit status as a test.
 run_device_tests() {
-	local name=$1 rc="" start n0=$n line
+	local name=$1 start n0=$n
 	local env=()
 	shift
 	while [ "$1" != -- ]; do
@@ -110,28 +110,15 @@ run_device_tests() {
 	done
 	shift
 	start=$(date +%s)
-	while IFS= read -r line; do
-		if [[ $line =~ ^__GUEST_SUITE_RC=([0-9]+)$ ]]; then
-			rc=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
-			n=$((n + 1))
-			[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
-			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
-		elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
-			: # our own plan comes at the end
-		else
-			echo "$line"
-		fi
-	done < <(env "${env[@]}" "$test_bin" "$@"; echo "__GUEST_SUITE_RC=$?")
-	echo "# guest-suite: $name ran $((n - n0)) tests in $(($(date +%s) - start)) s"
+	relay "$name" env "${env[@]}" "$test_bin" "$@"
+	local ran=$((n - n0))
+	echo "# guest-suite: $name ran $ran tests in $(($(date +%s) - start)) s"
 
-	n=$((n + 1))
-	if [ "$rc" = 0 ] && [ "$n" -gt $((n0 + 1)) ]; then
-		echo "ok $n - guest:${name}_exit_status"
+	if [ "$relay_rc" = 0 ] && [ "$ran" -gt 0 ]; then
+		ok "guest:${name}_exit_status"
 	else
-		echo "not ok $n - guest:${name}_exit_status"
-		echo "#   test_device exited with status ${rc:-unknown} after $((n - n0 - 1)) tests"
-		failed=$((failed + 1))
+		not_ok "guest:${name}_exit_status"
+		echo "#   test_device exited with status ${relay_rc:-unknown} after $ran tests"
 	fi
 }
 run_device_tests test_device -- "$@"
@@ -157,13 +144,11 @@ app=${HWEVENT_APP:-build/san/event}
 result() { # result NAME PROBLEM...: ok when PROBLEM is empty
 	local name=$1
 	shift
-	n=$((n + 1))
 	if [ -z "$*" ]; then
-		echo "ok $n - guest:$name"
+		ok "guest:$name"
 	else
-		echo "not ok $n - guest:$name"
+		not_ok "guest:$name"
 		echo "#   $*"
-		failed=$((failed + 1))
 	fi
 }
 module_loaded || insmod "$ko"
@@ -240,18 +225,16 @@ msgs=$(dmesg | tail -n "+$((dmesg_before + 1))" | grep -c 'hwevent: .*open')
 [ "$msgs" -ge 2 ] && problem="" || problem="$msgs pr_debug open lines in dmesg, expected 2 or more"
 result dynamic_debug_prints "$problem"
 
-n=$((n + 1))
 unload_err=""
 if module_loaded; then
 	unload_err=$(rmmod hwevent 2>&1) || true
 fi
 if module_loaded; then
-	echo "not ok $n - guest:module_unloads_after_suite"
+	not_ok "guest:module_unloads_after_suite"
 	echo "#   rmmod hwevent: $unload_err"
 	echo "#   refcnt: $(cat /sys/module/hwevent/refcnt 2>/dev/null)"
-	failed=$((failed + 1))
 else
-	echo "ok $n - guest:module_unloads_after_suite"
+	ok "guest:module_unloads_after_suite"
 fi
 
 if [ "$debug" = 1 ]; then
@@ -272,17 +255,10 @@ fi
 # both settings last until the VM reboots (tests/refusal-suite.sh; the
 # line suite runs it after its own parts, with HWEVENT_REFUSALS=0 here).
 if [ "${HWEVENT_REFUSALS:-1}" != 0 ]; then
-	while IFS= read -r line; do
-		if [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
-			n=$((n + 1))
-			[ -z "${BASH_REMATCH[1]}" ] || failed=$((failed + 1))
-			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
-		elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
-			result refusal_suite "bailed out:${BASH_REMATCH[1]}"
-		elif ! [[ $line =~ ^1\.\.[0-9]+ ]]; then
-			echo "$line"
-		fi
-	done < <(HWEVENT_KO=$ko HWEVENT_APP=$app tests/refusal-suite.sh 2>&1)
+	relay guest:refusal_suite env HWEVENT_KO="$ko" HWEVENT_APP="$app" \
+		tests/refusal-suite.sh
+	[ "$relay_rc" = 0 ] || [ "$relay_failed" != 0 ] ||
+		not_ok "guest:refusal_suite: exit status $relay_rc without a failed test"
 fi
 
 # shellcheck source=common/kernel-log.sh

@@ -20,36 +20,18 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 export PATH="$PATH:/usr/sbin:/sbin"
 
-n=0
-failed=0
+# shellcheck source=scripts/tap.sh
+. scripts/tap.sh
 
 # part NAME CMD...: run CMD, pass its TAP on renumbered, without its plan.
 part() {
-	local name=$1 line rc="" start part_failed=0
+	local name=$1 start
 	shift
 	start=$(date +%s)
 	echo "# line-suite: $name"
-	while IFS= read -r line; do
-		if [[ $line =~ ^__LINE_SUITE_RC=([0-9]+)$ ]]; then
-			rc=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^(not\ )?ok\ [0-9]+(.*)$ ]]; then
-			n=$((n + 1))
-			if [ -n "${BASH_REMATCH[1]}" ]; then
-				failed=$((failed + 1)) part_failed=$((part_failed + 1))
-			fi
-			echo "${BASH_REMATCH[1]}ok $n${BASH_REMATCH[2]}"
-		elif [[ $line =~ ^1\.\.[0-9]+ ]]; then
-			: # one plan, at the end
-		elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
-			n=$((n + 1)) failed=$((failed + 1)) part_failed=$((part_failed + 1))
-			echo "not ok $n - $name: bailed out:${BASH_REMATCH[1]}"
-		else
-			echo "$line"
-		fi
-	done < <("$@" 2>&1; echo "__LINE_SUITE_RC=$?")
-	if [ "${rc:-1}" != 0 ] && [ "$part_failed" = 0 ]; then
-		n=$((n + 1)) failed=$((failed + 1))
-		echo "not ok $n - $name: exit status ${rc:-unknown} without a failed test"
+	relay "$name" "$@"
+	if [ "${relay_rc:-1}" != 0 ] && [ "$relay_failed" = 0 ]; then
+		not_ok "$name: exit status ${relay_rc:-unknown} without a failed test"
 	fi
 	echo "# line-suite: $name took $(($(date +%s) - start)) s"
 	# The next part loads the module itself.
