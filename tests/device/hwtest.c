@@ -277,20 +277,7 @@ uint64_t hwt_efd_take(int efd)
 
 uint64_t hwt_efd_wait(int efd, int timeout_ms)
 {
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
-
-	for (;;) {
-		uint64_t now = now_ns();
-		int left = now >= deadline ? 0 :
-			   (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
-		int n = poll(&p, 1, left);
-
-		if (n == 1)
-			return hwt_efd_take(efd);
-		if (n == 0 || (n < 0 && errno != EINTR))
-			return 0;
-	}
+	return hwt_readable(efd, timeout_ms) ? hwt_efd_take(efd) : 0;
 }
 
 uint64_t hwt_efd_collect(int efd, uint64_t want, int timeout_ms)
