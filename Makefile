@@ -10,6 +10,7 @@
 #   make examples    build/examples/*, one program per notification model
 #   make tests       everything the unit and device tests run
 #   make bench       build/hwbench (./run-bench.sh runs it)
+#   make bench-floor build/hwevent_floor.ko, hwbench's test-only floor
 #   make install     see "Install locations" below
 
 KVER ?= $(shell scripts/kver.sh)
@@ -66,7 +67,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DKMSDIR ?= /usr/src/hwevent-$(VERSION)
 DKMS_SRC = $(shell scripts/module-sources.sh)
 
-.PHONY: all module userspace examples tests bench install install-dkms \
+.PHONY: all module userspace examples tests bench bench-floor install install-dkms \
 	uninstall clean windows
 
 all: module userspace
@@ -164,6 +165,12 @@ $(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
+# Its floor module (bench/floor/hwevent_floor.c): never installed.
+bench-floor:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/floor modules
+	mkdir -p $(B)
+	cp bench/floor/hwevent_floor.ko $(B)/hwevent_floor.ko
+
 $(B)/hwbench: $(BENCH_SRC) $(BENCH_HDRS) $(LIB_SRC) $(COMMON_SRC) \
 		$(COMMON_LINUX_SRC) $(HDRS) | $(B)
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(LIB_SRC) $(COMMON_SRC) \
@@ -222,6 +229,7 @@ uninstall:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/floor clean
 	rm -rf $(B)
 
 include windows/windows.mk

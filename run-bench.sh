@@ -10,7 +10,8 @@
 #                             measure path length), into build/bench-icount
 #
 # Installs what is missing (scripts/install-deps.sh, plus gnuplot-nox),
-# builds the module and build/hwbench, boots the test VM and runs
+# builds the module, the test-only floor module (bench/floor) and
+# build/hwbench, boots the test VM and runs
 # bench/guest.sh there (it loads the module, runs hwbench, unloads it),
 # then plots on the host.  Everything lands in build/bench/:
 #   results.md     the tables (every figure also as a ratio to the floor)
@@ -41,6 +42,7 @@ start=$(date +%s)
 scripts/install-deps.sh
 scripts/install-deps.sh gnuplot-nox
 make -j2 module
+make bench-floor
 make bench
 
 mkdir -p "$out"

@@ -11,7 +11,11 @@
  * system call that arms the timer, and for the models that return a
  * message also fired - due (hwevent_msg.fired_ns, when the callback ran).
  * The floors are a timerfd armed the same way (relative time, read()
- * blocks) and clock_nanosleep(TIMER_ABSTIME) to the same due time.
+ * blocks) and clock_nanosleep(TIMER_ABSTIME) to the same due time, and,
+ * when bench/floor's module is loaded, its ioctl that sleeps on an
+ * hrtimer which only wakes the caller, expiring in hard interrupt
+ * context or in softirq: the split of the driver's latency into the
+ * context it expires in and its own overhead (lat_split).
  *
  * Each ratio to timerfd gets a 95% confidence interval by bootstrapping
  * whole rounds (stats.c), and each target a verdict from it: pass if the
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +41,7 @@
 
 #include "hwbench.h"
 #include "libhwevent-uring.h"
+#include "floor/hwevent_floor.h"
 
 enum kind { K_FLOOR, K_BLOCKING, K_EVENT, K_ASYNC, K_PROBE };
 
@@ -59,6 +65,7 @@ struct lat_ctx {
 	int hfd_sig;		/* /dev/hwevent, O_NONBLOCK | O_ASYNC, SIGIO to us */
 	int efd;		/* eventfd, blocking */
 	int tfd;		/* timerfd */
+	int ffd;		/* bench/floor's device, or -errno */
 	struct io_uring ring;
 	bool ring_ok;
 	struct io_uring ring_defer;	/* SINGLE_ISSUER | DEFER_TASKRUN */
@@ -131,6 +138,43 @@ static int lat_request(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 		return ret;
 	s->fired = reg.msg.fired_ns;
 	return check_msg(&reg.msg, cookie);
+}
+
+/* bench/floor's sleeper: an hrtimer whose callback only wakes us. */
+static int lat_sleeper(struct lat_ctx *c, uint64_t due, bool soft,
+		       struct lat_sample *s)
+{
+	struct hwevent_floor_sleep arg = {
+		.flags = soft ? HWEVENT_FLOOR_SOFT : 0,
+	};
+	int ret;
+
+	if (c->ffd < 0)
+		return c->ffd;
+	s->t0 = now_ns();
+	arg.due_ns = s->t0 + due;
+	while ((ret = ioctl(c->ffd, HWEVENT_FLOOR_IOC_SLEEP, &arg)) &&
+	       errno == EINTR)
+		;
+	s->wake = now_ns();
+	if (ret)
+		return -errno;
+	/* An hrtimer never fires early: if it did, the floor is broken. */
+	return s->wake >= arg.due_ns ? 0 : -EBADMSG;
+}
+
+static int lat_sleeper_hard(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	(void)cookie;
+	return lat_sleeper(c, due, false, s);
+}
+
+static int lat_sleeper_soft(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	(void)cookie;
+	return lat_sleeper(c, due, true, s);
 }
 
 /* soft_timers of the module: "1" or "0"; the next registration's timer. */
@@ -335,6 +379,8 @@ struct lat_model {
 static struct lat_model lat_models[] = {
 	{ .name = "timerfd", .desc = "timerfd (relative), read() blocks", .kind = K_FLOOR, .fn = lat_timerfd },
 	{ .name = "nanosleep", .desc = "clock_nanosleep(TIMER_ABSTIME)", .kind = K_FLOOR, .fn = lat_nanosleep },
+	{ .name = "sleeper-hard", .desc = "bench/floor's ioctl: an hrtimer that only wakes the caller, in hard irq", .kind = K_FLOOR, .fn = lat_sleeper_hard },
+	{ .name = "sleeper-soft", .desc = "the same, the timer expiring in softirq", .kind = K_FLOOR, .fn = lat_sleeper_soft },
 	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .target = 1.10, .fn = lat_request },
 	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_read },
 	{ .name = "eventfd-poll", .desc = "EVENTFD: poll() on the eventfd", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_poll },
@@ -351,6 +397,30 @@ static struct lat_model *lat_floor(void)
 {
 	return &lat_models[0];
 }
+
+static struct lat_model *lat_model(const char *name)
+{
+	for (int m = 0; m < NR_LAT; m++)
+		if (!strcmp(lat_models[m].name, name))
+			return &lat_models[m];
+	errx(1, "no latency model %s", name);
+}
+
+/*
+ * The driver's latency split by the sleeper floors: what expiring in
+ * softirq costs by itself, and what the driver adds to a bare timer in
+ * each context.  Each ratio with its interval, as lat_ci's.
+ */
+static struct lat_split {
+	const char *what, *num, *den;
+	struct ci p50, p99;
+	bool done;
+} lat_splits[] = {
+	{ .what = "expiring in softirq", .num = "sleeper-soft", .den = "sleeper-hard" },
+	{ .what = "the driver over a bare timer, hard irq", .num = "request-ioctl", .den = "sleeper-hard" },
+	{ .what = "the driver over a bare timer, softirq", .num = "request-ioctl-soft", .den = "sleeper-soft" },
+};
+#define NR_SPLIT ((int)(sizeof(lat_splits) / sizeof(lat_splits[0])))
 
 static void lat_setup(struct lat_ctx *c)
 {
@@ -372,6 +442,12 @@ static void lat_setup(struct lat_ctx *c)
 		errx(1, "O_ASYNC: %s", strerror(errno));
 	sigemptyset(&c->sigio);
 	sigaddset(&c->sigio, SIGIO);
+	c->ffd = open(HWEVENT_FLOOR_PATH, O_RDWR | O_CLOEXEC);
+	if (c->ffd < 0) {
+		c->ffd = -errno;
+		warnx("%s: %s: no sleeper floors", HWEVENT_FLOOR_PATH,
+		      strerror(errno));
+	}
 	c->efd = eventfd(0, EFD_CLOEXEC);
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (c->efd < 0 || c->tfd < 0)
@@ -396,6 +472,8 @@ static void lat_teardown(struct lat_ctx *c)
 	close(c->hfd_sig);
 	close(c->efd);
 	close(c->tfd);
+	if (c->ffd >= 0)
+		close(c->ffd);
 }
 
 /* The idle gap before a sample: two jiffies and 1 ms (HZ 100 if unknown). */
@@ -503,6 +581,19 @@ static void latency_run(void)
 
 	for (int m = 1; m < NR_LAT; m++)
 		lat_ci(&lat_models[m], fl, &rng);
+	for (int i = 0; i < NR_SPLIT; i++) {
+		struct lat_split *sp = &lat_splits[i];
+		const struct lat_model *a = lat_model(sp->num), *b = lat_model(sp->den);
+		size_t both = a->n < b->n ? a->n : b->n;
+
+		if (!both)
+			continue;
+		sp->p50 = boot_ratio_ci(a->wake_due, b->wake_due, both, 50,
+					BOOT_RESAMPLES, &rng);
+		sp->p99 = boot_ratio_ci(a->wake_due, b->wake_due, both, 99,
+					BOOT_RESAMPLES, &rng);
+		sp->done = true;
+	}
 	for (int m = 0; m < NR_LAT; m++) {
 		struct lat_model *lm = &lat_models[m];
 
@@ -575,7 +666,21 @@ static void latency_json(FILE *f)
 				verdict(&lm->ci_p99, lm->target));
 		fprintf(f, "}%s\n", m + 1 < NR_LAT ? "," : "");
 	}
-	fprintf(f, " ]}");
+	fprintf(f, " ],\n \"split\": [");
+	for (int i = 0, first = 1; i < NR_SPLIT; i++) {
+		const struct lat_split *sp = &lat_splits[i];
+
+		if (!sp->done)
+			continue;
+		fprintf(f, "%s\n  {\"what\": \"%s\", \"ratio\": \"%s / %s\", ",
+			first ? "" : ",", sp->what, sp->num, sp->den);
+		json_ci(f, "p50", &sp->p50);
+		fprintf(f, ", ");
+		json_ci(f, "p99", &sp->p99);
+		fprintf(f, "}");
+		first = 0;
+	}
+	fprintf(f, "\n ]}");
 }
 
 /* models.txt and lat-<model>.dat for plot.gp. */

@@ -3,7 +3,7 @@
 # Plots of hwbench's results (run-bench.sh runs it on the host):
 #   gnuplot -e "dir='build/bench'" bench/plot.gp
 # latency.png: the distribution of wake - due of every model and of the
-#   two floors (timerfd, clock_nanosleep): the CDF on a log time axis,
+#   floors (timerfd, clock_nanosleep, bench/floor's two sleepers): the CDF on a log time axis,
 #   and the tail (1 - CDF) on log-log axes, where p99 and p99.9 show.
 # scaling.png: register/cancel cost against registrations pending, and
 #   throughput and p99 latency against concurrent clients.
@@ -11,11 +11,13 @@ if (!exists("dir")) dir = "build/bench"
 models = system("cat '".dir."/models.txt'")
 mode = system("grep -o '\"mode\": \"[a-z]*\"' '".dir."/results.json' | cut -d'\"' -f4")
 
-# The floors in black and grey, heavier; the models in colours.
-lw(m) = (m eq "timerfd" || m eq "nanosleep") ? 3 : 1.6
-dt(m) = (m eq "nanosleep") ? 2 : 1
+# The floors in black and greys, heavier; the models in colours.
+is_floor(m) = m eq "timerfd" || m eq "nanosleep" || m eq "sleeper-hard" || m eq "sleeper-soft"
+lw(m) = is_floor(m) ? 3 : 1.6
+dt(m) = (m eq "nanosleep") ? 2 : (m eq "sleeper-hard") ? 3 : (m eq "sleeper-soft") ? 4 : 1
 lc(i, m) = (m eq "timerfd") ? "black" : (m eq "nanosleep") ? "gray50" : \
-	word("#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f", (i > 2 ? i - 2 : i))
+	(m eq "sleeper-hard") ? "gray30" : (m eq "sleeper-soft") ? "gray65" : \
+	word("#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f #aec7e8 #ffbb78 #98df8a", i)
 
 set terminal pngcairo size 1600,700 font ",10"
 set output dir."/latency.png"

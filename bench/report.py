@@ -122,6 +122,24 @@ def latency(lat, out):
     out.append("\nThe EVENTFD models carry no message: they have only wake - due.\n")
     out.append("\nModels: " + "; ".join("`%s`: %s" % (m["name"], m["description"])
                                         for m in models) + ".\n\n")
+    split = lat.get("split") or []
+    out.append("### Design against overhead: the sleeper floors\n\n")
+    if not split:
+XX
+                   "(sleeper-hard and sleeper-soft above say why).\n\n")
+        return
+    out.append("sleeper-hard and sleeper-soft sleep in an ioctl of bench/floor's "
+               "test-only module on an hrtimer whose callback only wakes the "
+               "caller, expiring in hard interrupt context or in the timer "
+               "softirq. Their ratio is what the context alone costs; the "
+               "driver's blocking request over the sleeper of its own "
+               "context is what the driver adds. Same rounds, same intervals "
+               "as above.\n\n")
+    out.append("| what | ratio | p50 [95% CI] | p99 [95% CI] |\n|---|---|---|---|\n")
+    for sp in split:
+        out.append("| %s | %s | %s | %s |\n"
+                   % (sp["what"], sp["ratio"], ci_cell(sp["p50"]), ci_cell(sp["p99"])))
+    out.append("\n")
 
 
 def throughput(tp, out):

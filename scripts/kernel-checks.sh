@@ -1,5 +1,6 @@
 #!/bin/bash
-# Static checks of the kernel module, reported as TAP (one "ok N - name" or
+# Static checks of the kernel module and of the benchmark's test-only floor
+# module (bench/floor), reported as TAP (one "ok N - name" or
 # "not ok N - name" per check, the output of a failed one as "# " lines):
 #   1. the module builds with W=1 without a single warning, on the stock
 #      kernel (scripts/kver.sh) and on every line of scripts/kernel-lines.sh
@@ -40,27 +41,36 @@ check() {
 
 # Sources only (no *.mod.c, which kbuild generates); the Kbuild file
 # refers to ../include/uapi.
-for f in $(scripts/module-sources.sh); do
+sources() {
+	scripts/module-sources.sh
+	echo bench/floor/Kbuild bench/floor/hwevent_floor.c bench/floor/hwevent_floor.h
+}
+for f in $(sources); do
 	install -D -m 0644 "$f" "$tmp/$f"
 done
+# Both modules, in the copy in $tmp.
 kmake() {
-	make -C "$kdir" M="$tmp/driver" "$@"
+	make -C "$kdir" M="$tmp/driver" "$@" &&
+		make -C "$kdir" M="$tmp/bench/floor" "$@"
 }
 
 mapfile -t lines < <(scripts/kernel-lines.sh)
 echo "1..$((3 + ${#lines[@]}))"
 # gcc, sparse and modpost all say "warning:" or "error:".
-check "module builds with W=1 without warnings ($kv)" 'warning:|error:' kmake W=1 modules
+check "modules (driver, bench/floor) build with W=1 without warnings ($kv)" 'warning:|error:' kmake W=1 modules
 # lmake DIR BROOT KDIR ARGS...: make the copy in DIR, in the build root
 # (the host if empty).
 lmake() {
 	local d=$1 broot=$2 kd=$3
 	shift 3
-	if [ -n "$broot" ]; then
-		scripts/trixie-root.sh run --bind "$d" -- make -C "$kd" M="$d/driver" "$@"
-	else
-		make -C "$kd" M="$d/driver" "$@"
-	fi
+	local m
+	for m in driver bench/floor; do
+		if [ -n "$broot" ]; then
+			scripts/trixie-root.sh run --bind "$d" -- make -C "$kd" M="$d/$m" "$@"
+		else
+			make -C "$kd" M="$d/$m" "$@"
+		fi || return
+	done
 }
 stock_kdir=$kdir
 for l in "${lines[@]}"; do
@@ -73,10 +83,10 @@ for l in "${lines[@]}"; do
 	eval "$vars"
 	# A fresh copy each: the probes' results are the kernel's.
 	d=$tmp/line-$l
-	for f in $(scripts/module-sources.sh); do
+	for f in $(sources); do
 		install -D -m 0644 "$f" "$d/$f"
 	done
-	check "line $l: module builds with W=1 without warnings ($kver)" 'warning:|error:' \
+	check "line $l: modules (driver, bench/floor) build with W=1 without warnings ($kver)" 'warning:|error:' \
 		lmake "$d" "$broot" "$kdir" W=1 modules
 done
 kdir=$stock_kdir

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The benchmark's floor module (hwevent_floor.c): not part of hwevent's
+ * interface, and never installed.
+ */
+#ifndef HWEVENT_FLOOR_H
+#define HWEVENT_FLOOR_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define HWEVENT_FLOOR_NAME	"hwevent-floor"
+#define HWEVENT_FLOOR_PATH	"/dev/" HWEVENT_FLOOR_NAME
+
+/* Expire in the timer softirq; without it, in hard interrupt context. */
+#define HWEVENT_FLOOR_SOFT	0x1U
+
+/**
+ * struct hwevent_floor_sleep - argument of HWEVENT_FLOOR_IOC_SLEEP
+ * @due_ns:	when to wake, CLOCK_MONOTONIC, absolute
+ * @flags:	HWEVENT_FLOOR_SOFT or 0; other bits are refused (EINVAL)
+ * @reserved:	must be 0 (EINVAL)
+ *
+ * The call sleeps until @due_ns and returns 0; a signal ends it first
+ * (EINTR, or restarted under SA_RESTART: the time is absolute).
+ */
+struct hwevent_floor_sleep {
+	__u64 due_ns;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* hwevent's own magic, at numbers its interface will not use. */
+#define HWEVENT_FLOOR_IOC_SLEEP	_IOW(0xE7, 0xF0, struct hwevent_floor_sleep)
+
+#endif /* HWEVENT_FLOOR_H */
