@@ -125,8 +125,8 @@ def latency(lat, out):
     split = lat.get("split") or []
     out.append("### Design against overhead: the sleeper floors\n\n")
     if not split:
-XX
-                   "(sleeper-hard and sleeper-soft above say why).\n\n")
+        out.append("Not measured: the sleepers have no samples (their "
+                   "rows above say why).\n\n")
         return
     out.append("sleeper-hard and sleeper-soft sleep in an ioctl of bench/floor's "
                "test-only module on an hrtimer whose callback only wakes the "

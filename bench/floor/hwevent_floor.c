@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hwevent_floor: a floor for hwbench's latency phase, not part of the
- * driver.  Its one ioctl sleeps the caller on an hrtimer until an
- * absolute time; the timer's callback does nothing but wake the sleeper
- * (the kernel's own hrtimer_wakeup()).  With HWEVENT_FLOOR_SOFT the timer
+ * driver.  Its one ioctl sleeps the caller on an hrtimer due as long
+ * after the call's arrival as asked, as the driver counts a registration's
+ * due time; the timer's callback does nothing but wake the sleeper (the
+ * kernel's own hrtimer_wakeup()).  With HWEVENT_FLOOR_SOFT the timer
  * expires in the timer softirq, as the driver's with soft_timers=1 and the
  * original's DPC; without it in hard interrupt context, as the driver's by
  * default.  So, in one run:
- *   floor soft / floor hard    the cost of expiring in softirq;
- *   request-ioctl / floor hard the driver's own overhead, hard timers;
+ *   floor soft / floor hard          what expiring in softirq costs;
+ *   request-ioctl / floor hard       what the driver adds, hard timers;
  *   request-ioctl-soft / floor soft  the same with soft timers.
  * Both go through an ioctl, as the driver's blocking request does.
  *
@@ -25,7 +26,7 @@
 
 #include "hwevent_floor.h"
 
-static long floor_sleep(struct hwevent_floor_sleep __user *uarg)
+static long floor_sleep(struct hwevent_floor_sleep __user *uarg, ktime_t called)
 {
 	struct hwevent_floor_sleep arg;
 	enum hrtimer_mode mode;
@@ -34,23 +35,26 @@ static long floor_sleep(struct hwevent_floor_sleep __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if ((arg.flags & ~HWEVENT_FLOOR_SOFT) || arg.reserved ||
-	    arg.due_ns > KTIME_MAX)
+	    arg.due_ns > HWEVENT_FLOOR_MAX_DUE_NS)
 		return -EINVAL;
 	mode = arg.flags & HWEVENT_FLOOR_SOFT ? HRTIMER_MODE_ABS_SOFT :
 						HRTIMER_MODE_ABS;
-	due = ns_to_ktime(arg.due_ns);
+	due = ktime_add_ns(called, arg.due_ns);
 	__set_current_state(TASK_INTERRUPTIBLE);
 	/* 0 when the timer woke us; -EINTR when a signal came first. */
 	if (schedule_hrtimeout_range_clock(&due, 0, mode, CLOCK_MONOTONIC))
-		return -ERESTARTSYS;
+		return -EINTR;
 	return 0;
 }
 
 static long floor_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	/* The driver reads its clock first thing, too. */
+	ktime_t called = ktime_get();
+
 	if (cmd != HWEVENT_FLOOR_IOC_SLEEP)
 		return -ENOTTY;
-	return floor_sleep((struct hwevent_floor_sleep __user *)arg);
+	return floor_sleep((struct hwevent_floor_sleep __user *)arg, called);
 }
 
 static const struct file_operations floor_fops = {

@@ -14,15 +14,18 @@
 
 /* Expire in the timer softirq; without it, in hard interrupt context. */
 #define HWEVENT_FLOOR_SOFT	0x1U
+#define HWEVENT_FLOOR_MAX_DUE_NS	(60ULL * 1000000000ULL)
 
 /**
  * struct hwevent_floor_sleep - argument of HWEVENT_FLOOR_IOC_SLEEP
- * @due_ns:	when to wake, CLOCK_MONOTONIC, absolute
+ * @due_ns:	how long after the call's arrival to wake, in ns, at most
+ *		HWEVENT_FLOOR_MAX_DUE_NS (EINVAL): counted as the driver counts
+ *		HWEVENT_IOC_REGISTER's due_ns, so that the two compare
  * @flags:	HWEVENT_FLOOR_SOFT or 0; other bits are refused (EINVAL)
  * @reserved:	must be 0 (EINVAL)
  *
- * The call sleeps until @due_ns and returns 0; a signal ends it first
- * (EINTR, or restarted under SA_RESTART: the time is absolute).
+ * The call sleeps until then and returns 0; a signal ends it first
+ * (EINTR).
  */
 struct hwevent_floor_sleep {
 	__u64 due_ns;
