@@ -8,6 +8,12 @@
 #                             follows instructions executed, so the
 #                             emulator's stalls vanish and the ratios
 #                             measure path length), into build/bench-icount
+#   ./run-bench.sh --trace [--icount]
+#                             the latency phase alone (1000 rounds) under
+#                             ftrace (bench/trace-guest.sh): how late each
+#                             timer's interrupt came and how long it took
+#                             hwbench to run again (bench/trace_tail.py),
+#                             into build/bench-trace[-icount]/tail.md
 #
 # Installs what is missing (scripts/install-deps.sh, plus gnuplot-nox),
 # builds the module, the test-only floor module (bench/floor) and
@@ -25,18 +31,23 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mode=() vm_mode=() out=$PWD/build/bench vm_desc="2 vCPUs, TCG"
+mode=() vm_mode=() out=$PWD/build/bench vm_desc="2 vCPUs, TCG" trace=0
 for arg in "$@"; do
 	case $arg in
 	--quick) mode=(--quick) ;;
 	# 2^2 ns of guest time per instruction: a 250 MIPS guest.
 	--icount)
-		vm_mode=(--icount 2) out=$PWD/build/bench-icount
+		vm_mode=(--icount 2)
 		vm_desc="1 vCPU, TCG single-threaded, -icount shift=2,sleep=off (guest time follows instructions executed)"
 		;;
-	*) echo "usage: $0 [--quick] [--icount]" >&2; exit 2 ;;
+	--trace) trace=1 ;;
+	*) echo "usage: $0 [--quick] [--icount] [--trace]" >&2; exit 2 ;;
 	esac
 done
+[ $trace = 0 ] || out+=-trace
+[ ${#vm_mode[@]} = 0 ] || out+=-icount
+guest=(bench/guest.sh "$out" "${mode[@]}")
+[ $trace = 0 ] || guest=(bench/trace-guest.sh "$out" 1000)
 
 start=$(date +%s)
 scripts/install-deps.sh
@@ -46,7 +57,7 @@ make bench-floor
 make bench
 
 mkdir -p "$out"
-rm -f "$out"/results.* "$out"/*.dat "$out"/*.png "$out"/models.txt
+rm -f "$out"/results.* "$out"/*.dat "$out"/*.png "$out"/models.txt "$out"/trace.txt "$out"/tail.md
 # The VM's two vCPUs are threads on this machine: anything else busy here
 # (another VM, a build) shows up as latency in the figures, so say how
 # busy it was, before and after.
@@ -60,8 +71,7 @@ fi
 # slub_debug=- undoes the harness's slub_debug=FZPU (the last one wins):
 # debugging slabs would slow every allocation and inflate object sizes.
 vm/run-in-vm.sh --timeout "${HWEVENT_BENCH_TIMEOUT:-1200}" \
-	--append "slub_debug=-" --out "$out" "${vm_mode[@]}" -- \
-	bench/guest.sh "$out" "${mode[@]}"
+	--append "slub_debug=-" --out "$out" "${vm_mode[@]}" -- "${guest[@]}"
 
 [ -s "$out/results.json" ] || { echo "run-bench: no results" >&2; exit 1; }
 cat >>"$out/results.md" <<END
@@ -72,8 +82,13 @@ $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); the
 with $vm_desc. Before the VM: $before. After: $(host_state).
 Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ", with uncommitted changes"), $(date -u '+%Y-%m-%d %H:%M UTC').
 END
-gnuplot -e "dir='$out'" bench/plot.gp
-cat "$out/results.md"
+if [ $trace = 1 ]; then
+	bench/trace_tail.py "$out" >"$out/tail.md"
+	cat "$out/tail.md"
+else
+	gnuplot -e "dir='$out'" bench/plot.gp
+	cat "$out/results.md"
+fi
 echo
 echo "run-bench: results in $out (results.md, results.json, latency.png, scaling.png)"
 echo "run-bench: took $(($(date +%s) - start)) s"

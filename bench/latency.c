@@ -151,16 +151,14 @@ static int lat_sleeper(struct lat_ctx *c, uint64_t due, bool soft,
 
 	if (c->ffd < 0)
 		return c->ffd;
+	arg.due_ns = due;	/* from the call's arrival, as a registration's */
 	s->t0 = now_ns();
-	arg.due_ns = s->t0 + due;
-	while ((ret = ioctl(c->ffd, HWEVENT_FLOOR_IOC_SLEEP, &arg)) &&
-	       errno == EINTR)
-		;
+	ret = ioctl(c->ffd, HWEVENT_FLOOR_IOC_SLEEP, &arg);
 	s->wake = now_ns();
 	if (ret)
 		return -errno;
 	/* An hrtimer never fires early: if it did, the floor is broken. */
-	return s->wake >= arg.due_ns ? 0 : -EBADMSG;
+	return s->wake >= s->t0 + due ? 0 : -EBADMSG;
 }
 
 static int lat_sleeper_hard(struct lat_ctx *c, uint64_t due, uint64_t cookie,
@@ -510,10 +508,11 @@ static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
 	if (!raw)
 		return;		/* the warm-up round */
 	due_abs = s.t0 + due;
-	fprintf(raw, "%u %u %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+	fprintf(raw, "%u %u %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64
+		" %" PRIu64 "\n",
 		round, pos, lm->name, due, (int64_t)(s.wake - due_abs),
 		s.fired ? (int64_t)(s.fired - due_abs) : 0,
-		s.armed ? (int64_t)(s.armed - s.t0) : 0);
+		s.armed ? (int64_t)(s.armed - s.t0) : 0, s.t0);
 	if (s.armed)
 		lm->arm[lm->n_arm++] = (int64_t)(s.armed - s.t0);
 	lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
@@ -556,7 +555,8 @@ static void latency_run(void)
 	raw = out_file("lat-raw.dat");
 	fprintf(raw, "# round position model due_ns wake_minus_due_ns "
 		"fired_minus_due_ns (0: no message) arm_ns (the arming call's "
-		"time; 0: it blocks), in the order taken\n");
+		"time; 0: it blocks) t0_ns (CLOCK_MONOTONIC before the arming "
+		"call), in the order taken\n");
 	warnx("latency: %u rounds of %d models, one sample each", n, NR_LAT);
 	/*
 	 * Round 0 is a warm-up whose samples are dropped (page faults, first
