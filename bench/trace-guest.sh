@@ -6,7 +6,8 @@
 # it; bench/trace_tail.py reads OUTDIR/trace.txt on the host).  Traced:
 # hrtimer_start and hrtimer_expire_entry (when each timer was due, when
 # its interrupt or softirq ran it), sched_wakeup and sched_switch (when
-# hwbench ran again), on the mono trace clock, so that the trace's times
+# hwbench ran again), and softirqs, timer_list expiries and work items
+# (what ran in between), on the mono trace clock, so that the trace's times
 # and the timers' are the same clock; and OUTDIR/module-syms.txt, the
 # addresses of the modules' functions.
 set -euo pipefail
@@ -15,13 +16,16 @@ cd "$(dirname "$0")/.."
 out=${1:?usage: bench/trace-guest.sh OUTDIR ROUNDS}
 rounds=${2:?usage: bench/trace-guest.sh OUTDIR ROUNDS}
 tr=/sys/kernel/tracing
-events=(timer/hrtimer_start timer/hrtimer_expire_entry sched/sched_wakeup sched/sched_switch)
+# What may run between a timer's expiry and hwbench: softirqs, timer_list
+# callbacks, work items.
+events=(timer/hrtimer_start timer/hrtimer_expire_entry sched/sched_wakeup sched/sched_switch
+	irq/softirq_entry irq/softirq_exit timer/timer_expire_entry workqueue/workqueue_execute_start)
 
 [ -d $tr/events ] || mount -t tracefs tracefs $tr
 echo 0 >$tr/tracing_on
 echo mono >$tr/trace_clock
-# About 12 events a sample, 13 samples a round: room for 2000 rounds.
-echo 32768 >$tr/buffer_size_kb
+# About 20 events a sample, 13 samples a round: room for 2000 rounds.
+echo 65536 >$tr/buffer_size_kb
 echo >$tr/trace
 for e in "${events[@]}"; do
 	echo 1 >"$tr/events/$e/enable"
