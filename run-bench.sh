@@ -1,7 +1,7 @@
 #!/bin/bash
 # hwevent's benchmark, one command, from a fresh Debian 12 machine:
 #
-#   ./run-bench.sh            full run, about 8 minutes
+#   ./run-bench.sh            full run, about 10 minutes
 #   ./run-bench.sh --quick    smoke test with small counts, about a minute
 #   ./run-bench.sh --icount [--quick]
 #                             the same under QEMU's -icount (guest time
