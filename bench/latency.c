@@ -11,11 +11,13 @@
  * system call that arms the timer, and for the models that return a
  * message also fired - due (hwevent_msg.fired_ns, when the callback ran).
  * The floors are a timerfd armed the same way (relative time, read()
- * blocks) and clock_nanosleep(TIMER_ABSTIME) to the same due time, and,
- * when bench/floor's module is loaded, its ioctl that sleeps on an
- * hrtimer which only wakes the caller, expiring in hard interrupt
- * context or in softirq: the split of the driver's latency into the
- * context it expires in and its own overhead (lat_split).
+ * blocks) and clock_nanosleep(TIMER_ABSTIME) to the same due time; the
+ * kernel's own timers behind the slower models, io_uring's
+ * IORING_OP_TIMEOUT and a posix timer's signal; and, when bench/floor's
+ * module is loaded, its ioctl that sleeps on an hrtimer which only wakes
+ * the caller, expiring in hard interrupt context or in softirq.  They
+ * split the driver's latency into what its model costs anyway, the
+ * context it expires in, and its own overhead (lat_split).
  *
  * Each ratio to timerfd gets a 95% confidence interval by bootstrapping
  * whole rounds (stats.c), and each target a verdict from it: pass if the
@@ -66,6 +68,9 @@ struct lat_ctx {
 	int efd;		/* eventfd, blocking */
 	int tfd;		/* timerfd */
 	int ffd;		/* bench/floor's device, or -errno */
+	timer_t ptimer;		/* SIGRTMIN to this thread */
+	bool ptimer_ok;
+	sigset_t rtmin;
 	struct io_uring ring;
 	bool ring_ok;
 	struct io_uring ring_defer;	/* SINGLE_ISSUER | DEFER_TASKRUN */
@@ -173,6 +178,64 @@ static int lat_sleeper_soft(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 {
 	(void)cookie;
 	return lat_sleeper(c, due, true, s);
+}
+
+/* A posix timer's signal, the floor of queue-sigio. */
+static int lat_timer_signal(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	const struct timespec zero = { 0 };
+	struct itimerspec its = { .it_value = ns_to_timespec(due) };
+	int ret;
+
+	(void)cookie;
+	if (!c->ptimer_ok)
+		return -ENOSYS;
+	while (sigtimedwait(&c->rtmin, NULL, &zero) > 0)
+		;
+	s->t0 = now_ns();
+	if (timer_settime(c->ptimer, 0, &its, NULL))
+		return -errno;
+	s->armed = now_ns();
+	while ((ret = sigwaitinfo(&c->rtmin, NULL)) < 0 && errno == EINTR)
+		;
+	s->wake = now_ns();
+	return ret == SIGRTMIN ? 0 : -EIO;
+}
+
+/* io_uring's own timer, the floor of the io_uring models. */
+static int lat_uring_timeout(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			     struct lat_sample *s)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(due / NS_PER_SEC),
+		.tv_nsec = (long long)(due % NS_PER_SEC),
+	};
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	if (!c->ring_ok)
+		return -ENOSYS;
+	sqe = io_uring_get_sqe(&c->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, cookie);
+	s->t0 = now_ns();
+	ret = io_uring_submit(&c->ring);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	s->armed = now_ns();
+	do
+		ret = io_uring_wait_cqe(&c->ring, &cqe);
+	while (ret == -EINTR);
+	s->wake = now_ns();
+	if (ret)
+		return ret;
+	ret = cqe->user_data == cookie && cqe->res == -ETIME ? 0 : -EBADMSG;
+	io_uring_cqe_seen(&c->ring, cqe);
+	return ret;
 }
 
 /* soft_timers of the module: "1" or "0"; the next registration's timer. */
@@ -379,6 +442,8 @@ static struct lat_model lat_models[] = {
 	{ .name = "nanosleep", .desc = "clock_nanosleep(TIMER_ABSTIME)", .kind = K_FLOOR, .fn = lat_nanosleep },
 	{ .name = "sleeper-hard", .desc = "bench/floor's ioctl: an hrtimer that only wakes the caller, in hard irq", .kind = K_FLOOR, .fn = lat_sleeper_hard },
 	{ .name = "sleeper-soft", .desc = "the same, the timer expiring in softirq", .kind = K_FLOOR, .fn = lat_sleeper_soft },
+	{ .name = "timer-signal", .desc = "timer_create(SIGEV_THREAD_ID), sigwaitinfo(SIGRTMIN)", .kind = K_FLOOR, .fn = lat_timer_signal },
+	{ .name = "uring-timeout", .desc = "io_uring's IORING_OP_TIMEOUT, io_uring_wait_cqe()", .kind = K_FLOOR, .fn = lat_uring_timeout },
 	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .target = 1.10, .fn = lat_request },
 	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_read },
 	{ .name = "eventfd-poll", .desc = "EVENTFD: poll() on the eventfd", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_poll },
@@ -405,9 +470,10 @@ static struct lat_model *lat_model(const char *name)
 }
 
 /*
- * The driver's latency split by the sleeper floors: what expiring in
- * softirq costs by itself, and what the driver adds to a bare timer in
- * each context.  Each ratio with its interval, as lat_ci's.
+ * The driver's latency split by the floors: what expiring in softirq
+ * costs by itself, what the driver adds to a bare timer in each context,
+ * and to the kernel's own signal and io_uring timers.  Each ratio with
+ * its interval, as lat_ci's.
  */
 static struct lat_split {
 	const char *what, *num, *den;
@@ -417,6 +483,8 @@ static struct lat_split {
 	{ .what = "expiring in softirq", .num = "sleeper-soft", .den = "sleeper-hard" },
 	{ .what = "the driver over a bare timer, hard irq", .num = "request-ioctl", .den = "sleeper-hard" },
 	{ .what = "the driver over a bare timer, softirq", .num = "request-ioctl-soft", .den = "sleeper-soft" },
+	{ .what = "the driver's SIGIO over a posix timer's signal", .num = "queue-sigio", .den = "timer-signal" },
+	{ .what = "the driver's io_uring over io_uring's own timeout", .num = "request-uring", .den = "uring-timeout" },
 };
 #define NR_SPLIT ((int)(sizeof(lat_splits) / sizeof(lat_splits[0])))
 
@@ -446,6 +514,19 @@ static void lat_setup(struct lat_ctx *c)
 		warnx("%s: %s: no sleeper floors", HWEVENT_FLOOR_PATH,
 		      strerror(errno));
 	}
+	{
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGRTMIN,
+		};
+
+		sev._sigev_un._tid = gettid();	/* sigev_notify_thread_id */
+		sigemptyset(&c->rtmin);
+		sigaddset(&c->rtmin, SIGRTMIN);
+		c->ptimer_ok = !timer_create(CLOCK_MONOTONIC, &sev, &c->ptimer);
+		if (!c->ptimer_ok)
+			warnx("timer_create: %s", strerror(errno));
+	}
 	c->efd = eventfd(0, EFD_CLOEXEC);
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (c->efd < 0 || c->tfd < 0)
@@ -472,6 +553,8 @@ static void lat_teardown(struct lat_ctx *c)
 	close(c->tfd);
 	if (c->ffd >= 0)
 		close(c->ffd);
+	if (c->ptimer_ok)
+		timer_delete(c->ptimer);
 }
 
 /* The idle gap before a sample: two jiffies and 1 ms (HZ 100 if unknown). */

@@ -268,12 +268,13 @@ int main(int argc, char **argv)
 		errx(1, "mkdir %s: %s", opt.out, strerror(errno));
 
 	/*
-	 * SIGIO blocked in every thread (threads inherit the mask): the
-	 * queue-sigio model collects it with sigwaitinfo(), and no other
-	 * thread takes it instead.
+	 * SIGIO and SIGRTMIN blocked in every thread (threads inherit the
+	 * mask): the queue-sigio and timer-signal models collect them with
+	 * sigwaitinfo(), and no other thread takes them instead.
 	 */
 	sigemptyset(&sigio);
 	sigaddset(&sigio, SIGIO);
+	sigaddset(&sigio, SIGRTMIN);
 	pthread_sigmask(SIG_BLOCK, &sigio, NULL);
 
 	if (device_wait_node(5000))

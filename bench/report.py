@@ -123,18 +123,20 @@ def latency(lat, out):
     out.append("\nModels: " + "; ".join("`%s`: %s" % (m["name"], m["description"])
                                         for m in models) + ".\n\n")
     split = lat.get("split") or []
-    out.append("### Design against overhead: the sleeper floors\n\n")
+    out.append("### Design against overhead: the floors\n\n")
     if not split:
-        out.append("Not measured: the sleepers have no samples (their "
+        out.append("Not measured: the floors have no samples (their "
                    "rows above say why).\n\n")
         return
     out.append("sleeper-hard and sleeper-soft sleep in an ioctl of bench/floor's "
                "test-only module on an hrtimer whose callback only wakes the "
                "caller, expiring in hard interrupt context or in the timer "
-               "softirq. Their ratio is what the context alone costs; the "
-               "driver's blocking request over the sleeper of its own "
-               "context is what the driver adds. Same rounds, same intervals "
-               "as above.\n\n")
+               "softirq: their ratio is what the context alone costs, and "
+               "the driver's blocking request over the sleeper of its own "
+               "context is what the driver adds. timer-signal (a posix "
+               "timer's signal) and uring-timeout (io_uring's own timer) are "
+               "what a signal and an io_uring completion cost without the "
+               "driver. Same rounds, same intervals as above.\n\n")
     out.append("| what | ratio | p50 [95% CI] | p99 [95% CI] |\n|---|---|---|---|\n")
     for sp in split:
         out.append("| %s | %s | %s | %s |\n"

@@ -5,8 +5,9 @@
 
 Each sample of hwbench's lat-raw.dat (model, t0, due, wake) is matched
 with the expiry, inside its window, of the timer that ends it: timerfd's
-timerfd_tmrproc, the driver's hwevent_timer_fn, or hrtimer_wakeup
-(clock_nanosleep, bench/floor's sleepers).  Per model:
+timerfd_tmrproc, the driver's hwevent_timer_fn, hrtimer_wakeup
+(clock_nanosleep, bench/floor's sleepers), posix_timer_fn (a posix
+timer's signal) or io_timeout_fn (io_uring's timeout).  Per model:
   late     hrtimer_expire_entry's now - the expires of the timer's last
            hrtimer_start: how late the timer's interrupt came (or its
            softirq ran), before any code of the model ran;
@@ -31,7 +32,8 @@ import sys
 LINE = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[\d+\]\s+(?P<flags>\S+)\s+"
                   r"(?P<ts>\d+\.\d+):\s+(?P<ev>\w+):\s+(?P<rest>.*)$")
 FIELD = re.compile(r"(\w+)=(\S+)")
-FUNCS = ("timerfd_tmrproc", "hwevent_timer_fn", "hrtimer_wakeup")
+FUNCS = ("timerfd_tmrproc", "hwevent_timer_fn", "hrtimer_wakeup", "posix_timer_fn",
+         "io_timeout_fn")
 CTX = {"h": "hard irq", "H": "hard irq", "s": "softirq"}
 
 
