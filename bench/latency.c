@@ -180,64 +180,6 @@ static int lat_sleeper_soft(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	return lat_sleeper(c, due, true, s);
 }
 
-/* A posix timer's signal, the floor of queue-sigio. */
-static int lat_timer_signal(struct lat_ctx *c, uint64_t due, uint64_t cookie,
-			    struct lat_sample *s)
-{
-	const struct timespec zero = { 0 };
-	struct itimerspec its = { .it_value = ns_to_timespec(due) };
-	int ret;
-
-	(void)cookie;
-	if (!c->ptimer_ok)
-		return -ENOSYS;
-	while (sigtimedwait(&c->rtmin, NULL, &zero) > 0)
-		;
-	s->t0 = now_ns();
-	if (timer_settime(c->ptimer, 0, &its, NULL))
-		return -errno;
-	s->armed = now_ns();
-	while ((ret = sigwaitinfo(&c->rtmin, NULL)) < 0 && errno == EINTR)
-		;
-	s->wake = now_ns();
-	return ret == SIGRTMIN ? 0 : -EIO;
-}
-
-/* io_uring's own timer, the floor of the io_uring models. */
-static int lat_uring_timeout(struct lat_ctx *c, uint64_t due, uint64_t cookie,
-			     struct lat_sample *s)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = (long long)(due / NS_PER_SEC),
-		.tv_nsec = (long long)(due % NS_PER_SEC),
-	};
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	int ret;
-
-	if (!c->ring_ok)
-		return -ENOSYS;
-	sqe = io_uring_get_sqe(&c->ring);
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_timeout(sqe, &ts, 0, 0);
-	io_uring_sqe_set_data64(sqe, cookie);
-	s->t0 = now_ns();
-	ret = io_uring_submit(&c->ring);
-	if (ret != 1)
-		return ret < 0 ? ret : -EIO;
-	s->armed = now_ns();
-	do
-		ret = io_uring_wait_cqe(&c->ring, &cqe);
-	while (ret == -EINTR);
-	s->wake = now_ns();
-	if (ret)
-		return ret;
-	ret = cqe->user_data == cookie && cqe->res == -ETIME ? 0 : -EBADMSG;
-	io_uring_cqe_seen(&c->ring, cqe);
-	return ret;
-}
-
 /* soft_timers of the module: "1" or "0"; the next registration's timer. */
 static int set_soft_timers(const char *v)
 {
@@ -343,25 +285,38 @@ static int lat_queue_poll(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	return check_msg(&m, cookie);
 }
 
+/* A signal of @set left over from an earlier sample would end a wait early. */
+static void sig_drain(const sigset_t *set)
+{
+	const struct timespec zero = { 0 };
+
+	while (sigtimedwait(set, NULL, &zero) > 0)
+		;
+}
+
+/* The next signal of @set: blocked in every thread, it stays pending for us. */
+static int sig_wait(const sigset_t *set)
+{
+	int ret;
+
+	while ((ret = sigwaitinfo(set, NULL)) < 0 && errno == EINTR)
+		;
+	return ret;
+}
+
 static int lat_queue_sigio(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 			   struct lat_sample *s)
 {
-	const struct timespec zero = { 0 };
 	struct hwevent_msg m;
-	siginfo_t si;
 	int ret;
 
-	/* A SIGIO left over from an earlier sample would end the wait early. */
-	while (sigtimedwait(&c->sigio, NULL, &zero) > 0)
-		;
+	sig_drain(&c->sigio);
 	s->t0 = now_ns();
 	ret = hwevent_register_queue(c->hfd_sig, due, 0, cookie, NULL);
 	if (ret)
 		return ret;
 	s->armed = now_ns();
-	/* SIGIO is blocked in every thread: it stays pending for us. */
-	while ((ret = sigwaitinfo(&c->sigio, &si)) < 0 && errno == EINTR)
-		;
+	ret = sig_wait(&c->sigio);
 	s->wake = now_ns();
 	if (ret != SIGIO)
 		return -EIO;
@@ -372,37 +327,51 @@ static int lat_queue_sigio(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	return check_msg(&m, cookie);
 }
 
-static int lat_uring_on(struct io_uring *ring, int hfd, uint64_t due,
-			uint64_t cookie, struct lat_sample *s)
+/*
+ * Submit @sqe, prepared with its timer due, and wait for its completion:
+ * its result in @res.  Returns 0, or an error of the ring or -EBADMSG.
+ */
+static int lat_uring_run(struct io_uring *ring, struct io_uring_sqe *sqe,
+			 uint64_t cookie, struct lat_sample *s, int *res)
 {
-	struct hwevent_register reg;
 	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
 	int ret;
 
-	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, due, 0, cookie);
-	sqe = io_uring_get_sqe(ring);
-	if (!sqe)
-		return -EBUSY;
-	hwevent_uring_prep_register(sqe, hfd, &reg);
 	io_uring_sqe_set_data64(sqe, cookie);
 	s->t0 = now_ns();
 	ret = io_uring_submit(ring);
 	if (ret != 1)
 		return ret < 0 ? ret : -EIO;
-	s->armed = now_ns();	/* the command armed the timer in the submit */
+	s->armed = now_ns();	/* the submit armed the timer */
 	do
 		ret = io_uring_wait_cqe(ring, &cqe);
 	while (ret == -EINTR);
 	s->wake = now_ns();
 	if (ret)
 		return ret;
-	ret = cqe->res;
-	if (cqe->user_data != cookie)
-		ret = -EBADMSG;
+	*res = cqe->res;
+	ret = cqe->user_data == cookie ? 0 : -EBADMSG;
 	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+static int lat_uring_on(struct io_uring *ring, int hfd, uint64_t due,
+			uint64_t cookie, struct lat_sample *s)
+{
+	struct hwevent_register reg;
+	struct io_uring_sqe *sqe;
+	int ret, res;
+
+	hwevent_register_init(&reg, HWEVENT_TYPE_REQUEST, due, 0, cookie);
+	sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	hwevent_uring_prep_register(sqe, hfd, &reg);
+	ret = lat_uring_run(ring, sqe, cookie, s, &res);
 	if (ret)
 		return ret;
+	if (res)
+		return res;
 	s->fired = reg.msg.fired_ns;
 	return check_msg(&reg.msg, cookie);
 }
@@ -421,6 +390,49 @@ static int lat_uring_defer(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	if (!c->ring_defer_ok)
 		return -ENOSYS;
 	return lat_uring_on(&c->ring_defer, c->hfd, due, cookie, s);
+}
+
+/* A posix timer's signal, the floor of queue-sigio. */
+static int lat_timer_signal(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			    struct lat_sample *s)
+{
+	struct itimerspec its = { .it_value = ns_to_timespec(due) };
+	int ret;
+
+	(void)cookie;
+	if (!c->ptimer_ok)
+		return -ENOSYS;
+	sig_drain(&c->rtmin);
+	s->t0 = now_ns();
+	if (timer_settime(c->ptimer, 0, &its, NULL))
+		return -errno;
+	s->armed = now_ns();
+	ret = sig_wait(&c->rtmin);
+	s->wake = now_ns();
+	return ret == SIGRTMIN ? 0 : -EIO;
+}
+
+/* io_uring's own timer, the floor of the io_uring models. */
+static int lat_uring_timeout(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			     struct lat_sample *s)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(due / NS_PER_SEC),
+		.tv_nsec = (long long)(due % NS_PER_SEC),
+	};
+	struct io_uring_sqe *sqe;
+	int ret, res;
+
+	if (!c->ring_ok)
+		return -ENOSYS;
+	sqe = io_uring_get_sqe(&c->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	ret = lat_uring_run(&c->ring, sqe, cookie, s, &res);
+	if (ret)
+		return ret;
+	return res == -ETIME ? 0 : -EBADMSG;
 }
 
 struct lat_model {
@@ -605,17 +617,15 @@ static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
 	}
 }
 
-/* A model's ratio to timerfd at p50 and p99, with bootstrap intervals
- * over the rounds both have (a model stops at its first error). */
-static void lat_ci(struct lat_model *lm, const struct lat_model *fl,
-		   uint64_t *rng)
+/* @a's ratio to @b at p50 and p99, with bootstrap intervals over the
+ * rounds both have (a model stops at its first error). */
+static void lat_ci(const struct lat_model *a, const struct lat_model *b,
+		   struct ci *p50, struct ci *p99, uint64_t *rng)
 {
-	size_t n = lm->n < fl->n ? lm->n : fl->n;
+	size_t n = a->n < b->n ? a->n : b->n;
 
-	lm->ci_p50 = boot_ratio_ci(lm->wake_due, fl->wake_due, n, 50,
-				   BOOT_RESAMPLES, rng);
-	lm->ci_p99 = boot_ratio_ci(lm->wake_due, fl->wake_due, n, 99,
-				   BOOT_RESAMPLES, rng);
+	*p50 = boot_ratio_ci(a->wake_due, b->wake_due, n, 50, BOOT_RESAMPLES, rng);
+	*p99 = boot_ratio_ci(a->wake_due, b->wake_due, n, 99, BOOT_RESAMPLES, rng);
 }
 
 static void latency_run(void)
@@ -662,20 +672,18 @@ static void latency_run(void)
 	fclose(raw);
 	lat_teardown(&c);
 
-	for (int m = 1; m < NR_LAT; m++)
-		lat_ci(&lat_models[m], fl, &rng);
+	for (int m = 1; m < NR_LAT; m++) {
+		struct lat_model *lm = &lat_models[m];
+
+		lat_ci(lm, fl, &lm->ci_p50, &lm->ci_p99, &rng);
+	}
 	for (int i = 0; i < NR_SPLIT; i++) {
 		struct lat_split *sp = &lat_splits[i];
 		const struct lat_model *a = lat_model(sp->num), *b = lat_model(sp->den);
-		size_t both = a->n < b->n ? a->n : b->n;
 
-		if (!both)
-			continue;
-		sp->p50 = boot_ratio_ci(a->wake_due, b->wake_due, both, 50,
-					BOOT_RESAMPLES, &rng);
-		sp->p99 = boot_ratio_ci(a->wake_due, b->wake_due, both, 99,
-					BOOT_RESAMPLES, &rng);
-		sp->done = true;
+		sp->done = a->n && b->n;
+		if (sp->done)
+			lat_ci(a, b, &sp->p50, &sp->p99, &rng);
 	}
 	for (int m = 0; m < NR_LAT; m++) {
 		struct lat_model *lm = &lat_models[m];
