@@ -85,10 +85,12 @@ END
 if [ $trace = 1 ]; then
 	bench/trace_tail.py "$out" >"$out/tail.md"
 	cat "$out/tail.md"
+	files="tail.md, trace.txt, results.md, results.json"
 else
 	gnuplot -e "dir='$out'" bench/plot.gp
 	cat "$out/results.md"
+	files="results.md, results.json, latency.png, scaling.png"
 fi
 echo
-echo "run-bench: results in $out (results.md, results.json, latency.png, scaling.png)"
+echo "run-bench: results in $out ($files)"
 echo "run-bench: took $(($(date +%s) - start)) s"

@@ -34,8 +34,9 @@ fi
 if [ $# -eq 0 ]; then
 	# The module's C sources (no VERSION, no Kbuild) and the benchmark's
 	# floor module's.
-	mapfile -t files < <(scripts/module-sources.sh | grep -E '\.[ch]$')
-	set -- "${files[@]}" bench/floor/hwevent_floor.c bench/floor/hwevent_floor.h
+	mapfile -t files < <(scripts/module-sources.sh --with-bench-floor |
+		grep -E '\.[ch]$')
+	set -- "${files[@]}"
 fi
 # --strict: also the CHECKs expected of new drivers; --no-tree: there is no
 # kernel tree here.  The grep only guards the exit status.

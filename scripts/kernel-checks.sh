@@ -41,25 +41,11 @@ check() {
 
 # Sources only (no *.mod.c, which kbuild generates); the Kbuild file
 # refers to ../include/uapi.
-sources() {
-	scripts/module-sources.sh
-	echo bench/floor/Kbuild bench/floor/hwevent_floor.c bench/floor/hwevent_floor.h
-}
-for f in $(sources); do
+for f in $(scripts/module-sources.sh --with-bench-floor); do
 	install -D -m 0644 "$f" "$tmp/$f"
 done
-# Both modules, in the copy in $tmp.
-kmake() {
-	make -C "$kdir" M="$tmp/driver" "$@" &&
-		make -C "$kdir" M="$tmp/bench/floor" "$@"
-}
-
-mapfile -t lines < <(scripts/kernel-lines.sh)
-echo "1..$((3 + ${#lines[@]}))"
-# gcc, sparse and modpost all say "warning:" or "error:".
-check "modules (driver, bench/floor) build with W=1 without warnings ($kv)" 'warning:|error:' kmake W=1 modules
-# lmake DIR BROOT KDIR ARGS...: make the copy in DIR, in the build root
-# (the host if empty).
+# lmake DIR BROOT KDIR ARGS...: make both modules of the copy in DIR, in
+# the build root (the host if empty).
 lmake() {
 	local d=$1 broot=$2 kd=$3
 	shift 3
@@ -72,6 +58,15 @@ lmake() {
 		fi || return
 	done
 }
+# The copy in $tmp, for the stock kernel.
+kmake() {
+	lmake "$tmp" "" "$kdir" "$@"
+}
+
+mapfile -t lines < <(scripts/kernel-lines.sh)
+echo "1..$((3 + ${#lines[@]}))"
+# gcc, sparse and modpost all say "warning:" or "error:".
+check "modules (driver, bench/floor) build with W=1 without warnings ($kv)" 'warning:|error:' kmake W=1 modules
 stock_kdir=$kdir
 for l in "${lines[@]}"; do
 	kver="" kdir="" broot=""
@@ -83,7 +78,7 @@ for l in "${lines[@]}"; do
 	eval "$vars"
 	# A fresh copy each: the probes' results are the kernel's.
 	d=$tmp/line-$l
-	for f in $(sources); do
+	for f in $(scripts/module-sources.sh --with-bench-floor); do
 		install -D -m 0644 "$f" "$d/$f"
 	done
 	check "line $l: modules (driver, bench/floor) build with W=1 without warnings ($kver)" 'warning:|error:' \
