@@ -51,9 +51,8 @@ bool edu_bus_id(char *buf, size_t len);
  * Wait up to HOTPLUG_MS for the edu node to come back; if it does not,
  * fail saying where it stopped: no PCI function (the platform's hotplug
  * event was lost or is late), or a function the driver did not bind.
- * Returns how long it took, in ms.
  */
-unsigned int edu_assert_back(void);
+void edu_assert_back(void);
 /* The edu device's interrupts so far, from /proc/interrupts (asserts). */
 uint64_t edu_proc_interrupts(void);
 
