@@ -97,10 +97,6 @@ static_assert(sizeof(struct hwevent_info) == 96);
 /* Objects, locks and lifetimes                                        */
 /* ------------------------------------------------------------------ */
 
-/* Marks a registration that will not fire again and waits to be freed. */
-/* XA_MARK_0 is the free-slot mark of an allocating xarray: use the next. */
-#define HWEVENT_MARK_DONE	XA_MARK_1
-
 /* Single events due within this queue @reap_work when registered. */
 #define HWEVENT_REAP_AHEAD_NS	NSEC_PER_SEC
 
@@ -114,10 +110,10 @@ static_assert(sizeof(struct hwevent_info) == 96);
  *	interrupts disabled since a source may fire from its hard interrupt
  *	handler (and the timers fire in hard interrupt context), is the file's
  *	lock: it protects @gone, @regs, @next_id, @nr_pending, @rate_hz,
- *	@uring_waiters, @parked, @stalled, @queue, @queue_lost,
+ *	@uring_waiters, @parked, @stalled, @done, @queue, @queue_lost,
  *	@queue_lost_ns and, in every registration, &hwevent_reg.waiters,
- *	&hwevent_reg.lost, &hwevent_reg.done and &hwevent_reg.stalled, and in
- *	every request &hwevent_waiter.state.
+ *	&hwevent_reg.lost, &hwevent_reg.done, &hwevent_reg.done_node and
+ *	&hwevent_reg.stalled, and in every request &hwevent_waiter.state.
  * @next_id: next id to try, for cyclic allocation.
  * @nr_pending: registrations not yet done (see &hwevent_reg.done),
  *	limited by max_pending.  Done ones wait in @regs only until
@@ -127,6 +123,9 @@ static_assert(sizeof(struct hwevent_info) == 96);
  *	max_file_rate_hz.
  * @stalled: periodic QUEUE and EVENTFD registrations whose timer stopped
  *	because their consumer did not consume (see hwevent_reg_stall()).
+ * @done: registrations that are done but still in @regs, oldest first,
+ *	for @reap_work.  A list, not an xarray mark: linking one costs the
+ *	event's path a few stores where setting a mark walks the tree.
  * @rearm_work: restarts the stalled EVENTFD registrations whose eventfd
  *	was read, from outside the eventfd's wake-up.
  * @efd_watches: the eventfds the file's periodic EVENTFD registrations
@@ -135,7 +134,7 @@ static_assert(sizeof(struct hwevent_info) == 96);
  * @efd_lock: protects @efd_watches and &hwevent_efd_watch.users; taken
  *	only in process context, where registrations are made and disposed
  *	of.
- * @reap_work: frees the registrations marked HWEVENT_MARK_DONE, a tick
+ * @reap_work: frees the registrations on @done, a tick
  *	after a firing: run at once, it would take the CPU before the task
  *	the firing just woke (measured: about half the wake-up latency).
  *	A registration due soon queues it ahead (hwevent_reap_ahead()), so
@@ -164,7 +163,7 @@ static_assert(sizeof(struct hwevent_info) == 96);
  *
  *  - HWEVENT_IOC_CANCEL, and a REQUEST registration's own first request
  *    when it is abandoned (fatal signal, another call of its thread);
- *  - @reap_work, for registrations marked done: those that fired their
+ *  - @reap_work, for the registrations on @done: those that fired their
  *    single event, and those withdrawn where nothing may sleep (by an
  *    io_uring cancel, a deadline or the exit of the submitter);
  *  - hwevent_release(), for everything left when the file is closed.  It
@@ -222,6 +221,7 @@ struct hwevent_file {
 	atomic_t nr_waits;
 	u64 rate_hz;
 	struct list_head stalled;
+	struct list_head done;
 	struct work_struct rearm_work;
 	struct list_head efd_watches;
 	struct mutex efd_lock;		/* @efd_watches, watch users */
@@ -289,6 +289,8 @@ struct hwevent_efd_watch {
  * @stalled: periodic, and its timer is stopped until its consumer
  *	consumes; its missed periods are counted when it restarts.
  * @stall_node: in &hwevent_file.stalled while stalled (QUEUE, EVENTFD).
+ * @done_node: in &hwevent_file.done from when it is done in place (fired
+ *	its single event, or withdrawn) until it is erased.
  * @rate_hz: what it takes of its file's and the device's rate budgets.
  * @efd_watch: periodic EVENTFD: tells when the eventfd is read.
  * @efd_reads_seen: &hwevent_efd_watch.reads just before the callback last
@@ -312,6 +314,7 @@ struct hwevent_reg {
 	bool cancelled;
 	bool stalled;
 	struct list_head stall_node;
+	struct list_head done_node;
 	u64 rate_hz;
 	struct hwevent_efd_watch *efd_watch;
 	int efd_reads_seen;
@@ -513,7 +516,7 @@ static struct hwevent_reg *__hwevent_reg_take(struct hwevent_file *hf, u64 id);
 static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 				   struct hwevent_reg *reg);
 static bool hwevent_reg_dispose(struct hwevent_reg *reg, int status);
-static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark,
+static void hwevent_reg_free_all(struct hwevent_file *hf, bool done_only,
 				 int status);
 static void __hwevent_reg_rearm(struct hwevent_file *hf,
 				struct hwevent_reg *reg);
@@ -530,7 +533,7 @@ static void hwevent_reap_work(struct work_struct *work)
 	struct hwevent_file *hf = container_of(to_delayed_work(work),
 					       struct hwevent_file, reap_work);
 
-	hwevent_reg_free_all(hf, HWEVENT_MARK_DONE, -ECANCELED);
+	hwevent_reg_free_all(hf, true, -ECANCELED);
 }
 
 /* Restart the stalled EVENTFD registrations whose eventfd was read. */
@@ -580,6 +583,7 @@ static int hwevent_open(struct inode *inode, struct file *file)
 		      XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
 	atomic_set(&hf->nr_waits, 0);
 	INIT_LIST_HEAD(&hf->stalled);
+	INIT_LIST_HEAD(&hf->done);
 	INIT_WORK(&hf->rearm_work, hwevent_rearm_work);
 	INIT_LIST_HEAD(&hf->efd_watches);
 	mutex_init(&hf->efd_lock);
@@ -884,6 +888,7 @@ static struct hwevent_reg *hwevent_reg_create(struct hwevent_file *hf,
 			      HRTIMER_MODE_ABS | reg->timer_soft);
 	INIT_LIST_HEAD(&reg->waiters);
 	INIT_LIST_HEAD(&reg->stall_node);
+	INIT_LIST_HEAD(&reg->done_node);
 	reg->src.dev = hf->hdev;
 	INIT_LIST_HEAD(&reg->src.node);
 	reg->hf = hf;
@@ -1579,7 +1584,7 @@ bool hwevent_reg_fire(struct hwevent_reg *reg, bool rearm)
 	if (last) {
 		reg->done = true;
 		hf->nr_pending--;
-		__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
+		list_add_tail(&reg->done_node, &hf->done);
 		atomic64_dec(&hf->hdev->pending);
 	}
 	switch (reg->type) {
@@ -1717,7 +1722,7 @@ static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 	reg->done = true;
 	reg->cancelled = true;
 	hf->nr_pending--;
-	__xa_set_mark(&hf->regs, reg->id, HWEVENT_MARK_DONE);
+	list_add_tail(&reg->done_node, &hf->done);
 	mod_delayed_work(system_wq, &hf->reap_work, 0);
 }
 
@@ -1725,6 +1730,7 @@ static void __hwevent_reg_withdraw(struct hwevent_file *hf,
 static void __hwevent_reg_erase(struct hwevent_file *hf, struct hwevent_reg *reg)
 {
 	__xa_erase(&hf->regs, reg->id);
+	list_del_init(&reg->done_node);
 	if (!reg->done) {
 		reg->done = true;
 		reg->cancelled = true;
@@ -1838,17 +1844,21 @@ static int hwevent_cancel(struct hwevent_file *hf,
 }
 
 /*
- * Take every registration of @hf that has @mark (or every one, for
- * XA_PRESENT) and dispose of it, failing its requests with @status.
+ * Take every registration of @hf that is on &hwevent_file.done (or every
+ * one, unless @done_only) and dispose of it, failing its requests with
+ * @status.
  */
-static void hwevent_reg_free_all(struct hwevent_file *hf, xa_mark_t mark,
+static void hwevent_reg_free_all(struct hwevent_file *hf, bool done_only,
 				 int status)
 {
 	struct hwevent_reg *reg;
 	unsigned long id = 0;
 
 	xa_lock_irq(&hf->regs);
-	while ((reg = xa_find(&hf->regs, &id, ULONG_MAX, mark))) {
+	while ((reg = done_only ?
+		list_first_entry_or_null(&hf->done, struct hwevent_reg,
+					 done_node) :
+		xa_find(&hf->regs, &id, ULONG_MAX, XA_PRESENT))) {
 		__hwevent_reg_erase(hf, reg);
 		xa_unlock_irq(&hf->regs);
 
@@ -2184,7 +2194,7 @@ static int hwevent_release(struct inode *inode, struct file *file)
 	list_splice_init(&hf->parked, &parked);
 	xa_unlock_irq(&hf->regs);
 	/* Fails the parked requests still queued, and stops every timer. */
-	hwevent_reg_free_all(hf, XA_PRESENT, -ECANCELED);
+	hwevent_reg_free_all(hf, false, -ECANCELED);
 	cancel_delayed_work_sync(&hf->reap_work);
 	/* Queued by eventfd wake-ups, which stopped with the registrations. */
 	cancel_work_sync(&hf->rearm_work);
@@ -2232,7 +2242,7 @@ static void hwevent_file_gone(struct hwevent_file *hf)
 	hf->gone = true;
 	xa_unlock_irq(&hf->regs);
 	/* Nothing can be inserted now: what is there is all there is. */
-	hwevent_reg_free_all(hf, XA_PRESENT, -ENODEV);
+	hwevent_reg_free_all(hf, false, -ENODEV);
 	wake_up_interruptible_poll(&hf->read_wq, EPOLLHUP | EPOLLERR);
 	kill_fasync(&hf->fasync, SIGIO, POLL_HUP);
 }
