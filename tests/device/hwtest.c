@@ -464,6 +464,22 @@ bool hwt_kick_join(struct hwt_kicker *k)
 	return atomic_load(&k->kicked);
 }
 
+static void on_caught_signal(int sig)
+{
+	(void)sig;
+}
+
+void hwt_catch_signal(int sig, int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_caught_signal;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(sig, &sa, NULL), 0);
+}
+
 void hwt_spin_ns(uint64_t ns)
 {
 	uint64_t end = now_ns() + ns;

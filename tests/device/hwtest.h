@@ -287,6 +287,8 @@ struct hwt_kicker {
 };
 void hwt_kick_when_blocked(struct hwt_kicker *k, int sig, long sysno);
 bool hwt_kick_join(struct hwt_kicker *k);
+/* @sig with a handler that does nothing; @flags 0 or e.g. SA_RESTART. */
+void hwt_catch_signal(int sig, int flags);
 
 /*
  * Run @argv[0] with @argv, its stdout captured into @out and its stderr

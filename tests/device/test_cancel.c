@@ -13,22 +13,6 @@
 
 #include "hwtest.h"
 
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
-/* SIGUSR1 with a handler that does nothing, without SA_RESTART. */
-static void install_sigusr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigusr1;
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-}
-
 /* A caught signal ends the wait with EINTR and cancels the registration:
  * it never fires later. */
 START_TEST(request_signal_returns_eintr_and_cancels)
@@ -40,7 +24,7 @@ START_TEST(request_signal_returns_eintr_and_cancels)
 	uint64_t t0, t1;
 	int fd, ret;
 
-	install_sigusr1();
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	c0 = hwt_counters();
 	t0 = now_ns();

@@ -451,21 +451,6 @@ START_TEST(periodic_request_lost_when_nobody_waits)
 }
 END_TEST
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-static void install_sigusr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-}
-
 /*
  * A signal ends a WAIT with EINTR; the registration stays, and the next
  * WAIT works.  The signal comes once the WAIT sleeps; should a firing
@@ -481,7 +466,7 @@ START_TEST(periodic_request_wait_eintr_keeps_registration)
 	uint64_t id, t0;
 	int fd, ret = 0;
 
-	install_sigusr1();
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	c0 = hwt_counters();
 	id = reg_periodic_request(fd, 10 * NS_PER_MS, period, 1, &m1);
@@ -519,7 +504,7 @@ START_TEST(periodic_request_register_eintr_cancels)
 	struct hwt_kicker k;
 	int fd, ret;
 
-	install_sigusr1();
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	c0 = hwt_counters();
 	hwt_reg_arg(&r, HWEVENT_TYPE_REQUEST, LONG_DUE_NS, LONG_DUE_NS, 1, 0);
@@ -606,7 +591,7 @@ START_TEST(periodic_race_wait_vs_signal)
 	uint64_t id, last_seq, n_ok = 0, n_intr = 0, sum_lost = 0, deadline;
 	int fd, err = 0;
 
-	install_sigusr1();
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	c0 = hwt_counters();
 	id = reg_periodic_request(fd, period, period, 1, &m);
@@ -675,7 +660,7 @@ START_TEST(periodic_race_register_vs_signal)
 	uint64_t first_gone = 0;
 	int fd, err = 0;
 
-	install_sigusr1();
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	c0 = hwt_counters();
 	h.target = pthread_self();

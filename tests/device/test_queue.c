@@ -240,24 +240,15 @@ START_TEST(queue_blocking_read_woken_by_event)
 }
 END_TEST
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
 /* A caught signal ends a blocking read with EINTR; the file goes on. */
 START_TEST(queue_blocking_read_eintr)
 {
-	struct sigaction sa;
 	struct hwevent_msg m;
 	struct hwt_kicker k;
 	uint64_t t0;
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	fd = hwt_open();
 	hwt_kick_when_blocked(&k, SIGUSR1, SYS_read);
 	t0 = now_ns();

@@ -224,11 +224,6 @@ END_TEST
 
 /* ---- REQUEST against signals ---- */
 
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
 struct kicker {
 	pthread_t target;
 	atomic_bool stop;
@@ -252,7 +247,6 @@ static void *kicker_fn(void *arg)
 START_TEST(race_request_fire_vs_signal)
 {
 	struct hwevent_counters c0, c1;
-	struct sigaction sa;
 	struct kicker k;
 	pthread_t th;
 	uint64_t rng = hwt_seed() * 3 + 1, last_id = 0, last_seq = 0, t0;
@@ -261,10 +255,7 @@ START_TEST(race_request_fire_vs_signal)
 	char bad[256] = "";
 	int fd, err = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigusr1;	/* no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	hwt_catch_signal(SIGUSR1, 0);	/* no SA_RESTART */
 	pin_to_cpu(0);
 	fd = hwt_open();
 	c0 = hwt_counters();

@@ -24,23 +24,6 @@
 
 #include "hwtest.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-/* @sig with a handler that does nothing; @flags e.g. SA_RESTART. */
-static void install_handler(int sig, int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(sig, &sa, NULL), 0);
-}
-
 /* ---- io_uring task work aimed at the waiting thread ---- */
 
 /*
@@ -197,7 +180,7 @@ START_TEST(restart_sa_restart_resumes_registration)
 	uint64_t t0, id;
 	int fd, ret;
 
-	install_handler(SIGUSR2, SA_RESTART);
+	hwt_catch_signal(SIGUSR2, SA_RESTART);
 	fd = hwt_open();
 	c0 = hwt_counters();
 	hwt_kick_when_blocked(&k, SIGUSR2, SYS_ioctl);
@@ -240,7 +223,7 @@ static int traced_child(enum then then)
 
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 		return CHILD_SETUP;
-	install_handler(SIGUSR1, 0);
+	hwt_catch_signal(SIGUSR1, 0);
 	fd = hwevent_open(0);
 	if (fd < 0)
 		return CHILD_SETUP;
@@ -381,7 +364,7 @@ START_TEST(race_cancel_vs_signal_many_waiters)
 	struct cvs c;
 	int err = 0;
 
-	install_handler(SIGUSR1, 0);
+	hwt_catch_signal(SIGUSR1, 0);
 	c.fd = hwt_open();
 	atomic_init(&c.quit, false);
 	atomic_init(&c.id, 0);
