@@ -180,8 +180,12 @@ static_assert(sizeof(struct hwevent_info) == 96);
  * the claim.  A synchronous request that a signal interrupts tests that
  * state under the lock: still queued, it is parked or abandoned by its own
  * thread; claimed, it waits for the completion that is on its way.  A
- * synchronous request is freed by its thread, an io_uring request in
- * hwevent_uring_done() just before its CQE is posted.
+ * synchronous request lives in its thread's stack frame, which the thread
+ * leaves only once the request is completed or no longer queued: parking
+ * puts a heap copy in its place, under the lock, before the call returns.
+ * The copy is freed by the thread that resumes or abandons it (or by
+ * release), an io_uring request in hwevent_uring_done() just before its
+ * CQE is posted.  (On the stack, the event's path frees nothing.)
  *
  * A request in progress, synchronous or io_uring, holds a reference to the
  * struct file, so release never runs while one is pending; parked requests
@@ -339,6 +343,9 @@ enum hwevent_waiter_state {
  * @is_uring: an io_uring request (@uring), else synchronous (@sync).
  * @owns_reg: the request that registered: if it is abandoned or
  *	cancelled, the registration goes with it.
+ * @on_stack: synchronous, and in its thread's stack frame: nothing to
+ *	free when the call returns.  A signal that parks it puts a copy on
+ *	the heap in its place (hwevent_wait_sync()).
  * @reg_id: id of the registration it waits on.
  * @sync: synchronous requests:
  * @sync.done: completed after @msg/@status are set.
@@ -362,6 +369,7 @@ struct hwevent_waiter {
 	u8 state;
 	bool is_uring;
 	bool owns_reg;
+	bool on_stack;
 	u32 reg_id;
 	union {
 		struct {
@@ -649,19 +657,28 @@ static int hwevent_check_register(const struct hwevent_register *arg)
 }
 
 /*
- * A new request: synchronous if @ioucmd is NULL, else completed through
- * io_uring, with the message going to @umsg.  Charged to the caller.
+ * A new request: synchronous if @ioucmd is NULL, made in @sync, the
+ * caller's stack frame, which the request does not outlive unless a
+ * signal parks it (then hwevent_wait_sync() moves it); else completed
+ * through io_uring, with the message going to @umsg, allocated and
+ * charged to the caller.
  */
-static struct hwevent_waiter *hwevent_waiter_alloc(struct hwevent_file *hf,
-						   struct io_uring_cmd *ioucmd,
-						   struct hwevent_msg __user *umsg,
-						   bool owns_reg)
+static struct hwevent_waiter *hwevent_waiter_new(struct hwevent_file *hf,
+						 struct io_uring_cmd *ioucmd,
+						 struct hwevent_msg __user *umsg,
+						 bool owns_reg,
+						 struct hwevent_waiter *sync)
 {
-	struct hwevent_waiter *w;
+	struct hwevent_waiter *w = sync;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
-	if (!w)
-		return NULL;
+	if (ioucmd) {
+		w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+		if (!w)
+			return NULL;
+	} else {
+		memset(w, 0, sizeof(*w));
+		w->on_stack = true;
+	}
 	INIT_LIST_HEAD(&w->node);
 	INIT_LIST_HEAD(&w->file_node);
 	w->hf = hf;
@@ -1139,6 +1156,21 @@ static bool hwevent_eintr_ahead(void)
 }
 
 /*
+ * Put the heap copy @to in the place of the queued synchronous request @w,
+ * which is on its thread's stack, before the thread leaves the call; under
+ * the file lock.  Nobody claimed @w, so nobody completes it.
+ */
+static void hwevent_waiter_move(struct hwevent_waiter *w,
+				struct hwevent_waiter *to)
+{
+	*to = *w;
+	to->on_stack = false;
+	list_replace(&w->node, &to->node);
+	INIT_LIST_HEAD(&to->file_node);
+	init_completion(&to->sync.done);
+}
+
+/*
  * Sleep until the synchronous request @w completes or a signal arrives.
  *
  * A signal that finds @w still queued, and that is not about to end the
@@ -1163,26 +1195,38 @@ static int hwevent_wait_sync(struct hwevent_file *hf, struct hwevent_waiter *w,
 	if (wait_for_completion_interruptible(&w->sync.done)) {
 		bool eintr = fatal_signal_pending(current) ||
 			     hwevent_eintr_ahead();
+		struct hwevent_waiter *parked = w;
 		struct hwevent_reg *reg = NULL;
-		bool queued;
+		bool queued, nomem = false;
 
+		/* A request that outlives the call cannot stay on the stack. */
+		if (!eintr && w->on_stack) {
+			parked = kmalloc(sizeof(*parked), GFP_KERNEL_ACCOUNT);
+			nomem = !parked;
+		}
 		/* The reference is taken before the lock, dropped if unused. */
-		if (!eintr)
+		if (!eintr && !nomem)
 			w->sync.thread = get_pid(task_pid(current));
 		xa_lock_irq(&hf->regs);
 		queued = w->state == HWEVENT_WAITER_QUEUED;
-		if (queued && eintr)
+		if (queued && (eintr || nomem)) {
 			reg = __hwevent_waiter_withdraw(hf, w);
-		else if (queued)
-			list_add_tail(&w->file_node, &hf->parked);
+		} else if (queued) {
+			if (parked != w)
+				hwevent_waiter_move(w, parked);
+			list_add_tail(&parked->file_node, &hf->parked);
+		}
 		xa_unlock_irq(&hf->regs);
-		if (queued && eintr) {
+		if (!queued && parked != w)
+			kfree(parked);
+		if (queued && (eintr || nomem)) {
 			if (reg)
 				hwevent_reg_dispose(reg, -ECANCELED);
 			hwevent_waiter_free(w);
 		}
+		/* Without memory to keep it for the restart, it is cancelled. */
 		if (queued)
-			return -ERESTARTSYS;
+			return nomem ? -ENOMEM : -ERESTARTSYS;
 		put_pid(w->sync.thread);
 		w->sync.thread = NULL;
 		wait_for_completion(&w->sync.done);
@@ -1221,7 +1265,7 @@ static int hwevent_register(struct hwevent_file *hf,
 	 * registration itself takes does not delay the event.
 	 */
 	ktime_t called = ktime_get();
-	struct hwevent_waiter *w = NULL;
+	struct hwevent_waiter *w = NULL, sync;
 	struct hwevent_register arg;
 	struct hwevent_reg *reg;
 	int ret;
@@ -1259,7 +1303,7 @@ static int hwevent_register(struct hwevent_file *hf,
 	}
 
 	if (arg.type == HWEVENT_TYPE_REQUEST) {
-		w = hwevent_waiter_alloc(hf, ioucmd, &uarg->msg, true);
+		w = hwevent_waiter_new(hf, ioucmd, &uarg->msg, true, &sync);
 		if (!w) {
 			ret = -ENOMEM;
 			goto err_unreserve;
@@ -1329,7 +1373,7 @@ static int __hwevent_wait_check(struct hwevent_file *hf, u64 id,
 static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uarg,
 			struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
-	struct hwevent_waiter *w;
+	struct hwevent_waiter *w, sync;
 	struct hwevent_wait arg;
 	struct hwevent_reg *reg = NULL;
 	int ret;
@@ -1353,7 +1397,7 @@ static int hwevent_wait(struct hwevent_file *hf, struct hwevent_wait __user *uar
 		return -ENOSPC;
 	}
 
-	w = hwevent_waiter_alloc(hf, ioucmd, &uarg->msg, false);
+	w = hwevent_waiter_new(hf, ioucmd, &uarg->msg, false, &sync);
 	if (!w) {
 		atomic_dec(&hf->nr_waits);
 		return -ENOMEM;
@@ -1706,7 +1750,8 @@ static void hwevent_waiter_free(struct hwevent_waiter *w)
 	}
 	if (!w->owns_reg)
 		atomic_dec(&w->hf->nr_waits);
-	kfree(w);
+	if (!w->on_stack)
+		kfree(w);
 }
 
 /*

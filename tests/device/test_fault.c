@@ -7,14 +7,16 @@
  * CONFIG_FAULT_INJECTION_DEBUG_FS); test_device runs this suite when
  * HWEVENT_DEBUG_KERNEL=1 and fails it when fail-nth is missing.
  *
- * For one operation (open, each way to register, WAIT) the walk writes N = 1, 2, ... to /proc/thread-self/fail-nth before it,
- * so that the Nth slab allocation of this thread fails, wherever it is:
- * the VFS, io_uring, sysfs or the driver.  After each try:
+ * For one operation (open, each way to register, WAIT) the walk writes
+ * N = 1, 2, ... to /proc/thread-self/fail-nth before it, so that the
+ * Nth slab allocation of this thread fails, wherever it is: the VFS,
+ * io_uring, sysfs or the driver.  After each try:
  *   - the operation either succeeded, and then does what it should (the
  *     event arrives), or failed with ENOMEM (io_uring's submit may also
  *     say EAGAIN when it could not allocate its request);
  *   - nothing stays registered: the counters are back at rest once the
- *     file is closed, and a failed registration counted nothing;
+ *     file is closed, and a failed registration counted nothing (or,
+ *     failed after it registered, counted as cancelled);
  * and the walk ends at the first N the operation did not reach.
  *
  * Which allocation failed is read from the stack the failslab attribute
@@ -22,11 +24,14 @@
  * the driver function, the frame below it the allocator it called.  Each
  * test lists the driver's allocation sites its operation goes through and
  * asserts that every one of them was failed and that the operation then
- * returned ENOMEM.  The one site fail-nth cannot reach, the xarray node
- * (two failures in a row), is failed through failslab's space and
- * task-filter attributes instead.  Those stack dumps are expected:
- * common/kernel-log.sh leaves them out of its check.  kmemleak
- * (tests/guest-suite.sh) and KASAN watch the error paths meanwhile.
+ * returned ENOMEM.  A synchronous request allocates only when a signal
+ * parks it: that walk has a thread signal the caller as soon as it blocks
+ * (with SA_RESTART, so the call resumes).  The one site fail-nth cannot
+ * reach, the xarray node (two failures in a row), is failed through
+ * failslab's space and task-filter attributes instead.  Those stack
+ * dumps are expected: common/kernel-log.sh leaves them out of its check.
+ * kmemleak (tests/guest-suite.sh) and KASAN watch the error paths
+ * meanwhile.
  *
  * Loading the module is not walked: on 6.1, failing the allocations of
  * the module loader and of the slab and trace event set-up it calls trips
@@ -36,10 +41,12 @@
  * in hwevent_init() could show.  See docs/design.md.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hwtest.h"
@@ -77,6 +84,8 @@ struct fault_ctx {
 	struct hwevent_register reg;
 	struct hwevent_wait wait;
 	bool submitted;
+	struct hwt_kicker kick;
+	bool kicking;
 };
 
 struct fault_op {
@@ -92,6 +101,8 @@ struct fault_op {
 	void (*check_ok)(struct fault_ctx *c);
 	void (*teardown)(struct fault_ctx *c);
 	bool registers;		/* success counts one registration */
+	/* ENOMEM may also come after it registered, counted cancelled. */
+	bool late_enomem;
 };
 
 /* ---- fail-nth and failslab ---- */
@@ -278,70 +289,85 @@ static int kmsg_driver_site(struct fault_walk *w)
 
 /* ---- the walk ---- */
 
-static void fault_walk(const struct fault_op *op, struct fault_walk *w)
+/* One try of @op with its @nth allocation failing: whether it got there. */
+static bool fault_try(const struct fault_op *op, struct fault_walk *w,
+		      unsigned int nth)
 {
 	struct fault_ctx c;
 	struct hwevent_counters c0, c1;
-	unsigned int nth;
-	bool hit = true;
+	bool hit, late;
 	int ret, site;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = c.efd = -1;
+	if (op->setup)
+		op->setup(&c);
+	c0 = hwt_counters();
+	kmsg_skip_to_end(w);
+
+	fail_nth_set(nth);
+	ret = op->run(&c);
+	hit = fail_nth_hit();
+
+	if (!ret && op->finish)
+		ret = op->finish(&c);
+	site = hit ? kmsg_driver_site(w) : -1;
+	ck_assert_msg(ret == 0 || ret == -ENOMEM ||
+		      (ret == -EAGAIN && !c.submitted),
+		      "%s, allocation %u failed%s%s: got %s, expected "
+		      "success or ENOMEM", op->name, nth,
+		      site >= 0 ? " in " : "",
+		      site >= 0 ? w->sites[site].fn : "",
+		      strerror(-ret));
+	if (getenv("HWEVENT_FAULT_TRACE"))
+		hwt_diag("%s: allocation %u: %s, result %d, site %s",
+			 op->name, nth, hit ? "failed" : "not reached",
+			 ret, site >= 0 ? w->sites[site].fn : "-");
+	if (site >= 0) {
+		w->sites[site].tries++;
+		if (ret == -ENOMEM)
+			w->sites[site].enomem++;
+	}
+	w->steps += hit;
+
+	c1 = hwt_counters();
+	late = op->late_enomem && ret == -ENOMEM &&
+	       c1.registered == c0.registered + 1;
+	ck_assert_msg(late ? c1.cancelled == c0.cancelled + 1 :
+		      c1.registered == c0.registered +
+		      (op->registers && !ret),
+		      "%s, allocation %u failed: registered went from "
+		      "%" PRIu64 " to %" PRIu64 ", cancelled from %"
+		      PRIu64 " to %" PRIu64 " (result %d)", op->name,
+		      nth, c0.registered, c1.registered, c0.cancelled,
+		      c1.cancelled, ret);
+	if (!ret && op->check_ok)
+		op->check_ok(&c);
+	if (op->teardown)
+		op->teardown(&c);
+	ck_assert_msg(hwt_wait_pending(0, SOON_MS),
+		      "%s, allocation %u failed: registrations left "
+		      "pending after close", op->name, nth);
+	return hit;
+}
+
+/* Fail allocation N = 1, 2, ... of @op until no try reaches N. */
+static void fault_walk(const struct fault_op *op, struct fault_walk *w)
+{
+	unsigned int nth;
+	bool reached = true;
 
 	w->steps = 0;
 	w->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ck_assert_msg(w->kmsg >= 0, "open /dev/kmsg: %s", strerror(errno));
 	fault_setup();
 
-	for (nth = 1; hit && nth <= MAX_NTH; nth++) {
-		memset(&c, 0, sizeof(c));
-		c.fd = c.efd = -1;
-		if (op->setup)
-			op->setup(&c);
-		c0 = hwt_counters();
-		kmsg_skip_to_end(w);
-
-		fail_nth_set(nth);
-		ret = op->run(&c);
-		hit = fail_nth_hit();
-
-		if (!ret && op->finish)
-			ret = op->finish(&c);
-		site = hit ? kmsg_driver_site(w) : -1;
-		ck_assert_msg(ret == 0 || ret == -ENOMEM ||
-			      (ret == -EAGAIN && !c.submitted),
-			      "%s, allocation %u failed%s%s: got %s, expected "
-			      "success or ENOMEM", op->name, nth,
-			      site >= 0 ? " in " : "",
-			      site >= 0 ? w->sites[site].fn : "",
-			      strerror(-ret));
-		if (getenv("HWEVENT_FAULT_TRACE"))
-			hwt_diag("%s: allocation %u: %s, result %d, site %s",
-				 op->name, nth, hit ? "failed" : "not reached",
-				 ret, site >= 0 ? w->sites[site].fn : "-");
-		if (site >= 0) {
-			w->sites[site].tries++;
-			if (ret == -ENOMEM)
-				w->sites[site].enomem++;
-		}
-		w->steps += hit;
-
-		c1 = hwt_counters();
-		ck_assert_msg(c1.registered == c0.registered +
-			      (op->registers && !ret),
-			      "%s, allocation %u failed: registered went from "
-			      "%" PRIu64 " to %" PRIu64 " (result %d)",
-			      op->name, nth, c0.registered, c1.registered, ret);
-		if (!ret && op->check_ok)
-			op->check_ok(&c);
-		if (op->teardown)
-			op->teardown(&c);
-		ck_assert_msg(hwt_wait_pending(0, SOON_MS),
-			      "%s, allocation %u failed: registrations left "
-			      "pending after close", op->name, nth);
-	}
+	for (nth = 1; reached && nth <= MAX_NTH; nth++)
+		reached = fault_try(op, w, nth);
 	fault_restore();
 	close(w->kmsg);
 	close(fail_nth_fd);
-	ck_assert_msg(!hit, "%s still allocates after %u allocations",
+	ck_assert_msg(!reached, "%s still allocates after %u allocations",
 		      op->name, MAX_NTH);
 	hwt_diag("%s: %u allocations failed in turn, %u of them the "
 		 "driver's:", op->name, w->steps, w->nsites);
@@ -473,6 +499,8 @@ static void setup_ring(struct fault_ctx *c)
 
 static void teardown_all(struct fault_ctx *c)
 {
+	if (c->kicking)
+		hwt_kick_join(&c->kick);
 	if (c->ring_ready)
 		io_uring_queue_exit(&c->ring);
 	if (c->fd >= 0)
@@ -540,6 +568,26 @@ static void check_queue(struct fault_ctx *c)
 static int run_register_request(struct fault_ctx *c)
 {
 	hwt_reg_arg(&c->reg, HWEVENT_TYPE_REQUEST, NS_PER_MS, 0, OK_COOKIE, 0);
+	return hwevent_register(c->fd, &c->reg);
+}
+
+/*
+ * An open file, and a thread that sends SIGUSR2, whose handler does
+ * nothing and restarts the call, as soon as this one blocks in ioctl().
+ */
+static void setup_open_kick(struct fault_ctx *c)
+{
+	hwt_catch_signal(SIGUSR2, SA_RESTART);
+	c->fd = hwt_open();
+	hwt_kick_when_blocked(&c->kick, SIGUSR2, SYS_ioctl);
+	c->kicking = true;
+}
+
+/* Due late enough that the signal comes first, and parks the request. */
+static int run_register_request_kicked(struct fault_ctx *c)
+{
+	hwt_reg_arg(&c->reg, HWEVENT_TYPE_REQUEST, 500 * NS_PER_MS, 0,
+		    OK_COOKIE, 0);
 	return hwevent_register(c->fd, &c->reg);
 }
 
@@ -623,11 +671,16 @@ static void check_wait(struct fault_ctx *c)
 /* The driver's allocation sites, by operation. */
 /* Allocator families as site_callee_name() names them. */
 #define SITE_REG	"hwevent_register<-kmem_cache_alloc"
-/* A request's waiter (REGISTER of a request, WAIT). */
-#define SITE_WAITER_REG	"hwevent_waiter_alloc|hwevent_register<-kmalloc"
-#define SITE_WAITER_WAIT "hwevent_waiter_alloc|hwevent_wait<-kmalloc"
+/*
+ * An io_uring request's waiter (REGISTER of a request, WAIT); a
+ * synchronous one is on the caller's stack and allocates nothing.
+ */
+#define SITE_WAITER_REG	"hwevent_waiter_new|hwevent_register<-kmalloc"
+#define SITE_WAITER_WAIT "hwevent_waiter_new|hwevent_wait<-kmalloc"
 /* The file's watch of a periodic registration's eventfd. */
 #define SITE_EFD_WATCH	"hwevent_efd_watch_get|hwevent_register<-kmalloc"
+/* The heap copy of a synchronous request that a signal parks. */
+#define SITE_PARK	"hwevent_wait_sync|hwevent_register<-kmalloc"
 
 START_TEST(fault_open)
 {
@@ -694,7 +747,21 @@ START_TEST(fault_register_request)
 		.run = run_register_request, .check_ok = check_request,
 		.teardown = teardown_all, .registers = true,
 	};
-	static const char *const sites[] = { SITE_REG, SITE_WAITER_REG, NULL };
+	static const char *const sites[] = { SITE_REG, NULL };
+	fault_test(&op, sites);
+	hwt_assert_rest();
+}
+END_TEST
+
+START_TEST(fault_register_request_parked)
+{
+	static const struct fault_op op = {
+		.name = "REGISTER request, parked by a signal",
+		.setup = setup_open_kick, .run = run_register_request_kicked,
+		.check_ok = check_request, .teardown = teardown_all,
+		.registers = true, .late_enomem = true,
+	};
+	static const char *const sites[] = { SITE_REG, SITE_PARK, NULL };
 	fault_test(&op, sites);
 	hwt_assert_rest();
 }
@@ -815,6 +882,7 @@ static const struct hwt_case cases[] = {
 	HWT_CASE(fault_register_eventfd_periodic, HWT_LOADED, 300),
 	HWT_CASE(fault_register_queue, HWT_LOADED, 300),
 	HWT_CASE(fault_register_request, HWT_LOADED, 300),
+	HWT_CASE(fault_register_request_parked, HWT_LOADED, 300),
 	HWT_CASE(fault_register_xa_node, HWT_LOADED, 120),
 	HWT_CASE(fault_uring_register, HWT_LOADED, 300),
 	HWT_CASE(fault_uring_wait, HWT_LOADED, 300),

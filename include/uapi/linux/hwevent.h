@@ -183,7 +183,9 @@ struct hwevent_register {
  * cancelled it, and EINTR when a signal handler ran during the wait (if
  * the event fired first, the call succeeds instead).  A signal that
  * interrupts the wait parks the request on the file for the calling
- * thread; the registration stays pending.  When the same thread makes the
+ * thread; the registration stays pending (or, when the kernel has no
+ * memory to keep the request, the call fails with ENOMEM and the
+ * registration is cancelled).  When the same thread makes the
  * same call again (same argument address, same input fields), it resumes
  * waiting for that registration: same id, due time and place in line.
  * That is what happens, without the application seeing it, when the
