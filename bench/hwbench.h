@@ -100,6 +100,18 @@ struct ci {
  */
 struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
 			double p, unsigned int resamples, uint64_t *rng);
+/*
+ * The same for rounds pooled from several runs (VM boots): run s holds
+ * rounds [ends[s - 1], ends[s]) (ends[-1] = 0, none empty), and each
+ * resample draws every run's rounds from that run alone, so that a run
+ * weighs what it holds.  With @draw_strata, each resample first draws
+ * the runs themselves (with replacement, as many as there are), so that
+ * the interval also holds how much the runs differ from each other.
+ */
+struct ci boot_ratio_ci_strata(const int64_t *a, const int64_t *b,
+			       const size_t *ends, size_t nstrata,
+			       bool draw_strata, double p,
+			       unsigned int resamples, uint64_t *rng);
 /* The median of @v (sorts it), 0 if @n is 0. */
 double median_of(double *v, size_t n);
 /* "pass" if the interval is within @target, "fail" if it is all above it,

@@ -98,32 +98,50 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
-			double p, unsigned int resamples, uint64_t *rng)
+struct ci boot_ratio_ci_strata(const int64_t *a, const int64_t *b,
+			       const size_t *ends, size_t nstrata,
+			       bool draw_strata, double p,
+			       unsigned int resamples, uint64_t *rng)
 {
+	size_t n = nstrata ? ends[nstrata - 1] : 0, most = 0;
 	struct ci ci = { 0 };
 	int64_t *xa, *xb;
 	double *r;
 
 	if (!n || !resamples)
 		return ci;
-	xa = xcalloc(n, sizeof(*xa));
-	xb = xcalloc(n, sizeof(*xb));
+	for (size_t s = 0; s < nstrata; s++)
+		if (ends[s] - (s ? ends[s - 1] : 0) > most)
+			most = ends[s] - (s ? ends[s - 1] : 0);
+	xa = xcalloc(nstrata * most, sizeof(*xa));
+	xb = xcalloc(nstrata * most, sizeof(*xb));
 	r = xcalloc(resamples, sizeof(*r));
 	memcpy(xa, a, n * sizeof(*xa));
 	memcpy(xb, b, n * sizeof(*xb));
 	ci.value = ratio((double)select_pct(xa, n, p),
 			 (double)select_pct(xb, n, p));
 	for (unsigned int k = 0; k < resamples; k++) {
-		/* Whole rounds: the model's and the floor's sample together. */
-		for (size_t i = 0; i < n; i++) {
-			size_t j = rng_next(rng) % n;
+		size_t m = 0;
 
-			xa[i] = a[j];
-			xb[i] = b[j];
+		/*
+		 * Whole rounds: the model's and the floor's sample together,
+		 * each drawn from one stratum (run), as many as it has; the
+		 * strata themselves too, if @draw_strata.
+		 */
+		for (size_t s = 0; s < nstrata; s++) {
+			size_t t = draw_strata ? rng_next(rng) % nstrata : s;
+			size_t start = t ? ends[t - 1] : 0;
+			size_t len = ends[t] - start;
+
+			for (size_t i = 0; i < len; i++, m++) {
+				size_t j = start + rng_next(rng) % len;
+
+				xa[m] = a[j];
+				xb[m] = b[j];
+			}
 		}
-		r[k] = ratio((double)select_pct(xa, n, p),
-			     (double)select_pct(xb, n, p));
+		r[k] = ratio((double)select_pct(xa, m, p),
+			     (double)select_pct(xb, m, p));
 	}
 	qsort(r, resamples, sizeof(*r), cmp_double);
 	ci.lo = r[(size_t)(0.025 * resamples)];
@@ -132,6 +150,12 @@ struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
 	free(xb);
 	free(r);
 	return ci;
+}
+
+struct ci boot_ratio_ci(const int64_t *a, const int64_t *b, size_t n,
+			double p, unsigned int resamples, uint64_t *rng)
+{
+	return boot_ratio_ci_strata(a, b, &n, 1, false, p, resamples, rng);
 }
 
 double median_of(double *v, size_t n)

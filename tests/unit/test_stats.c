@@ -91,6 +91,62 @@ START_TEST(test_ci_scaled)
 }
 END_TEST
 
+/*
+ * Two runs pooled, 51 rounds where the model equals the floor and 49
+ * where it is 3x: the pooled p50 (the 50th of 100) is the floor's in
+ * every resample that keeps each run's count, so the interval is [1, 1].
+ * Drawing from both runs at once would put the 3x rounds at the median
+ * in about 4 resamples of 10, and the interval's top at 3.
+ */
+START_TEST(test_ci_strata)
+{
+	enum { N1 = 51, N = 100 };
+	int64_t a[N], b[N];
+	const size_t ends[] = { N1, N };
+	uint64_t rng = 13;
+	struct ci ci;
+
+	for (int i = 0; i < N; i++) {
+		b[i] = 1000;
+		a[i] = i < N1 ? 1000 : 3000;
+	}
+	ci = boot_ratio_ci_strata(a, b, ends, 2, false, 50, 400, &rng);
+	ck_assert_double_eq(ci.value, 1.0);
+	ck_assert_msg(ci.lo == 1.0 && ci.hi == 1.0, "pooled p50 interval "
+		      "[%.3f, %.3f], not [1, 1]", ci.lo, ci.hi);
+	/* One stratum: the plain bootstrap, which does mix them. */
+	ci = boot_ratio_ci(a, b, N, 50, 400, &rng);
+	ck_assert_double_eq(ci.hi, 3.0);
+}
+END_TEST
+
+/*
+ * Two runs that disagree, the model equal to the floor in one and twice
+ * it in the other: rounds drawn within each run give a narrow interval
+ * at the pooled ratio (1); drawing the runs too, a resample holds the
+ * first run twice or the second twice a quarter of the time each, and
+ * the interval spans [1, 2].
+ */
+START_TEST(test_ci_draw_strata)
+{
+	enum { N1 = 100, N = 200 };
+	int64_t a[N], b[N];
+	const size_t ends[] = { N1, N };
+	uint64_t rng = 17;
+	struct ci ci;
+
+	for (int i = 0; i < N; i++) {
+		b[i] = 1000 + i % 7;
+		a[i] = i < N1 ? b[i] : 2 * b[i];
+	}
+	ci = boot_ratio_ci_strata(a, b, ends, 2, false, 50, 400, &rng);
+	ck_assert_msg(ci.hi < 1.1, "runs fixed: [%.3f, %.3f]", ci.lo, ci.hi);
+	ci = boot_ratio_ci_strata(a, b, ends, 2, true, 50, 400, &rng);
+	ck_assert_msg(ci.lo <= 1.01 && ci.hi >= 1.99, "runs drawn: "
+		      "[%.3f, %.3f], not [1, 2]", ci.lo, ci.hi);
+}
+END_TEST
+
 /* pass only if the whole interval is within, fail only if all above. */
 START_TEST(test_verdicts)
 {
@@ -114,6 +170,8 @@ Suite *stats_suite(void)
 	tcase_add_test(tc, test_dist_percentiles);
 	tcase_add_test(tc, test_ci_same_samples);
 	tcase_add_test(tc, test_ci_scaled);
+	tcase_add_test(tc, test_ci_strata);
+	tcase_add_test(tc, test_ci_draw_strata);
 	tcase_add_test(tc, test_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
