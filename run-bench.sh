@@ -14,6 +14,13 @@
 #                             timer's interrupt came and how long it took
 #                             hwbench to run again (bench/trace_tail.py),
 #                             into build/bench-trace[-icount]/tail.md
+#   ./run-bench.sh --boots N [--icount] [--quick]
+#                             the latency phase alone in N fresh VM boots
+#                             (3000 rounds each, about 8 minutes a boot),
+#                             pooled (hwbench --pool) in one more boot:
+#                             more rounds, and intervals that hold how
+#                             boots differ; into build/bench-boots[-icount],
+#                             each boot in its boot-K folder
 #
 # Installs what is missing (scripts/install-deps.sh, plus gnuplot-nox),
 # builds the module, the test-only floor module (bench/floor) and
@@ -32,7 +39,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=() vm_mode=() out=$PWD/build/bench vm_desc="2 vCPUs, TCG" trace=0
-for arg in "$@"; do
+boots=0
+usage() {
+	echo "usage: $0 [--quick] [--icount] [--trace | --boots N]" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	arg=$1
+	shift
 	case $arg in
 	--quick) mode=(--quick) ;;
 	# 2^2 ns of guest time per instruction: a 250 MIPS guest.
@@ -41,10 +55,20 @@ for arg in "$@"; do
 		vm_desc="1 vCPU, TCG single-threaded, -icount shift=2,sleep=off (guest time follows instructions executed)"
 		;;
 	--trace) trace=1 ;;
-	*) echo "usage: $0 [--quick] [--icount] [--trace]" >&2; exit 2 ;;
+	--boots)
+		boots=${1:-}
+		shift || usage
+		if ! [[ $boots =~ ^[0-9]+$ ]] || [ "$boots" -lt 2 ] || [ "$boots" -gt 16 ]; then
+			echo "run-bench: --boots: 2 to 16 boots" >&2
+			exit 2
+		fi
+		;;
+	*) usage ;;
 	esac
 done
+[ $trace = 0 ] || [ "$boots" = 0 ] || usage
 [ $trace = 0 ] || out+=-trace
+[ "$boots" = 0 ] || out+=-boots
 [ ${#vm_mode[@]} = 0 ] || out+=-icount
 guest=(bench/guest.sh "$out" "${mode[@]}")
 [ $trace = 0 ] || guest=(bench/trace-guest.sh "$out" 1000)
@@ -57,6 +81,7 @@ make bench-floor
 make bench
 
 mkdir -p "$out"
+rm -rf "$out"/boot-*
 rm -f "$out"/results.* "$out"/*.dat "$out"/*.png "$out"/models.txt "$out"/trace.txt "$out"/tail.md
 # The VM's two vCPUs are threads on this machine: anything else busy here
 # (another VM, a build) shows up as latency in the figures, so say how
@@ -68,10 +93,30 @@ before=$(host_state)
 if pgrep qemu-system >/dev/null; then
 	echo "run-bench: warning: another QEMU is running here; the figures will be noisier" >&2
 fi
-# slub_debug=- undoes the harness's slub_debug=FZPU (the last one wins):
-# debugging slabs would slow every allocation and inflate object sizes.
-vm/run-in-vm.sh --timeout "${HWEVENT_BENCH_TIMEOUT:-1200}" \
-	--append "slub_debug=-" --out "$out" "${vm_mode[@]}" -- "${guest[@]}"
+run_vm() {
+	local dir=$1
+	# slub_debug=- undoes the harness's slub_debug=FZPU (the last one
+	# wins): debugging slabs would slow every allocation and inflate
+	# object sizes.
+	shift
+	vm/run-in-vm.sh --timeout "${HWEVENT_BENCH_TIMEOUT:-1200}" \
+		--append "slub_debug=-" --out "$dir" "${vm_mode[@]}" -- "$@"
+}
+if [ "$boots" = 0 ]; then
+	run_vm "$out" "${guest[@]}"
+else
+	# Each boot its own seed, so that no two share their due times and
+	# orders; then the pooling, in the VM too, so that results.json
+	# describes the guest the samples came from.
+	pool=()
+	for k in $(seq "$boots"); do
+		echo "run-bench: boot $k of $boots"
+		run_vm "$out/boot-$k" bench/guest.sh "$out/boot-$k" \
+			--phases latency --seed "$k" "${mode[@]}"
+		pool+=(--pool "$out/boot-$k")
+	done
+	run_vm "$out" bench/guest.sh "$out" "${pool[@]}"
+fi
 
 [ -s "$out/results.json" ] || { echo "run-bench: no results" >&2; exit 1; }
 cat >>"$out/results.md" <<END
@@ -89,7 +134,9 @@ if [ $trace = 1 ]; then
 else
 	gnuplot -e "dir='$out'" bench/plot.gp
 	cat "$out/results.md"
-	files="results.md, results.json, latency.png, scaling.png"
+	files="results.md, results.json, latency.png"
+	[ ! -e "$out/scaling.png" ] || files+=", scaling.png"
+	[ "$boots" = 0 ] || files+="; each boot's in boot-1 to boot-$boots"
 fi
 echo
 echo "run-bench: results in $out ($files)"

@@ -31,6 +31,9 @@
 
 /* ---- options (main.c) ---- */
 
+/* Runs that one --pool analysis takes at most. */
+#define MAX_POOL	16
+
 struct bench_opts {
 	bool quick;
 	const char *out;
@@ -40,6 +43,9 @@ struct bench_opts {
 	uint64_t cl_dur_ns;	/* each clients run */
 	int pin_cpu;		/* -1: no pinning */
 	uint64_t seed;
+	/* --pool: runs (folders with a lat-raw.dat) to pool, not measure */
+	const char *pool[MAX_POOL];
+	unsigned int npool;
 };
 extern struct bench_opts opt;
 

@@ -23,7 +23,9 @@
  * whole rounds (stats.c), and each target a verdict from it: pass if the
  * interval's upper bound is within the target, fail if its lower bound
  * is above it, else inconclusive.  lat-raw.dat keeps every sample in the
- * order it was taken.
+ * order it was taken.  With --pool, the samples are instead read from the
+ * lat-raw.dat of several earlier runs (fresh VM boots: run-bench.sh
+ * --boots) and judged together, each run a stratum of the bootstrap.
  */
 #include <err.h>
 #include <errno.h>
@@ -447,6 +449,8 @@ struct lat_model {
 	int err;		/* first error; the model stops then */
 	struct dist d_wd, d_wf, d_fd, d_arm;
 	struct ci ci_p50, ci_p99;	/* ratio to timerfd */
+	/* Pooled: each run's p50 and p99 ratio to timerfd (no interval). */
+	double run_p50[MAX_POOL], run_p99[MAX_POOL];
 };
 
 static struct lat_model lat_models[] = {
@@ -585,6 +589,53 @@ static void lat_gap(void)
 		;
 }
 
+/*
+ * The runs the samples come from: one, or those --pool named, run s
+ * holding rounds [lat_ends[s - 1], lat_ends[s]) of every model kept.
+ */
+static size_t lat_ends[MAX_POOL];
+static unsigned int lat_nruns;
+
+/* @a's ratio to @b at p50 and p99, with bootstrap intervals over the
+ * rounds both have (a model stops at its first error). */
+static void lat_ci(const struct lat_model *a, const struct lat_model *b,
+		   struct ci *p50, struct ci *p99, uint64_t *rng)
+{
+	size_t n = a->n < b->n ? a->n : b->n;
+	const size_t *ends = lat_nruns > 1 ? lat_ends : &n;
+	size_t nruns = lat_nruns > 1 ? lat_nruns : 1;
+
+	*p50 = boot_ratio_ci_strata(a->wake_due, b->wake_due, ends, nruns,
+				    nruns > 1, 50, BOOT_RESAMPLES, rng);
+	*p99 = boot_ratio_ci_strata(a->wake_due, b->wake_due, ends, nruns,
+				    nruns > 1, 99, BOOT_RESAMPLES, rng);
+}
+
+/* Room for @n samples of every model. */
+static void lat_alloc(size_t n)
+{
+	for (int m = 0; m < NR_LAT; m++) {
+		lat_models[m].wake_due = xcalloc(n, sizeof(int64_t));
+		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
+		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
+		lat_models[m].arm = xcalloc(n, sizeof(int64_t));
+	}
+}
+
+/* One sample of @lm: wake - due, fired - due if it has a message, and the
+ * arming call's time (0: it blocks). */
+static void lat_add(struct lat_model *lm, int64_t wake_due, bool fired,
+		    int64_t fired_due, int64_t arm)
+{
+	if (arm)
+		lm->arm[lm->n_arm++] = arm;
+	lm->wake_due[lm->n++] = wake_due;
+	if (fired) {
+		lm->wake_fired[lm->n_fired] = wake_due - fired_due;
+		lm->fired_due[lm->n_fired++] = fired_due;
+	}
+}
+
 static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
 		       uint64_t cookie, unsigned int round, unsigned int pos,
 		       FILE *raw)
@@ -608,43 +659,23 @@ static void lat_sample(struct lat_ctx *c, struct lat_model *lm, uint64_t due,
 		round, pos, lm->name, due, (int64_t)(s.wake - due_abs),
 		s.fired ? (int64_t)(s.fired - due_abs) : 0,
 		s.armed ? (int64_t)(s.armed - s.t0) : 0, s.t0);
-	if (s.armed)
-		lm->arm[lm->n_arm++] = (int64_t)(s.armed - s.t0);
-	lm->wake_due[lm->n++] = (int64_t)(s.wake - due_abs);
-	if (s.fired) {
-		lm->wake_fired[lm->n_fired] = (int64_t)(s.wake - s.fired);
-		lm->fired_due[lm->n_fired++] = (int64_t)(s.fired - due_abs);
-	}
+	lat_add(lm, (int64_t)(s.wake - due_abs), s.fired,
+		(int64_t)(s.fired - due_abs),
+		s.armed ? (int64_t)(s.armed - s.t0) : 0);
 }
 
-/* @a's ratio to @b at p50 and p99, with bootstrap intervals over the
- * rounds both have (a model stops at its first error). */
-static void lat_ci(const struct lat_model *a, const struct lat_model *b,
-		   struct ci *p50, struct ci *p99, uint64_t *rng)
-{
-	size_t n = a->n < b->n ? a->n : b->n;
-
-	*p50 = boot_ratio_ci(a->wake_due, b->wake_due, n, 50, BOOT_RESAMPLES, rng);
-	*p99 = boot_ratio_ci(a->wake_due, b->wake_due, n, 99, BOOT_RESAMPLES, rng);
-}
-
-static void latency_run(void)
+static void lat_measure(void)
 {
 	const unsigned int n = opt.n;
-	struct lat_model *fl = lat_floor();
 	uint64_t rng = opt.seed, cookie = 1;
 	struct lat_ctx c = { 0 };
 	int order[NR_LAT];
 	FILE *raw;
 
 	lat_setup(&c);
-	for (int m = 0; m < NR_LAT; m++) {
-		lat_models[m].wake_due = xcalloc(n, sizeof(int64_t));
-		lat_models[m].wake_fired = xcalloc(n, sizeof(int64_t));
-		lat_models[m].fired_due = xcalloc(n, sizeof(int64_t));
-		lat_models[m].arm = xcalloc(n, sizeof(int64_t));
+	lat_alloc(n);
+	for (int m = 0; m < NR_LAT; m++)
 		order[m] = m;
-	}
 	raw = out_file("lat-raw.dat");
 	fprintf(raw, "# round position model due_ns wake_minus_due_ns "
 		"fired_minus_due_ns (0: no message) arm_ns (the arming call's "
@@ -671,11 +702,128 @@ static void latency_run(void)
 	}
 	fclose(raw);
 	lat_teardown(&c);
+	lat_ends[0] = lat_floor()->n;
+	lat_nruns = 1;
+}
+
+/* The p50 and p99 of @v[0..@n) (reordered). */
+static void lat_p50_p99(int64_t *v, size_t n, int64_t *p50, int64_t *p99)
+{
+	struct dist d = dist_of(v, n);
+
+	*p50 = d.p50;
+	*p99 = d.p99;
+}
+
+/* Each run's own p50 and p99 ratios to timerfd, over its rounds. */
+static void lat_run_ratios(unsigned int run)
+{
+	const struct lat_model *fl = lat_floor();
+	size_t start = run ? lat_ends[run - 1] : 0, len = lat_ends[run] - start;
+	int64_t *tmp = xcalloc(len, sizeof(*tmp)), f50, f99, m50, m99;
+
+	memcpy(tmp, fl->wake_due + start, len * sizeof(*tmp));
+	lat_p50_p99(tmp, len, &f50, &f99);
+	for (int m = 1; m < NR_LAT; m++) {
+		struct lat_model *lm = &lat_models[m];
+
+		if (lm->n < lat_ends[run])
+			continue;
+		memcpy(tmp, lm->wake_due + start, len * sizeof(*tmp));
+		lat_p50_p99(tmp, len, &m50, &m99);
+		lm->run_p50[run] = ratio(m50, f50);
+		lm->run_p99[run] = ratio(m99, f99);
+	}
+	free(tmp);
+}
+
+/* Run @r's lat-raw.dat, its path in @path. */
+static FILE *lat_raw_open(unsigned int r, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/lat-raw.dat", opt.pool[r]);
+	f = fopen(path, "r");
+	if (!f)
+		err(1, "%s", path);
+	return f;
+}
+
+/*
+ * --pool: the samples of runs taken before (their lat-raw.dat, each a
+ * fresh VM boot), in turn, instead of measuring.  A model that has not
+ * the floor's count in every run (it failed in one) is left out.  A
+ * first pass counts the samples, room enough for any one model.
+ */
+static void lat_load(void)
+{
+	char line[512], name[64], path[PATH_MAX];
+	size_t total = 0;
+	FILE *f;
+
+	for (unsigned int r = 0; r < opt.npool; r++) {
+		f = lat_raw_open(r, path, sizeof(path));
+		while (fgets(line, sizeof(line), f))
+			total += line[0] != '#';
+		fclose(f);
+	}
+	lat_alloc(total);
+	for (unsigned int r = 0; r < opt.npool; r++) {
+		unsigned int lineno = 0;
+
+		f = lat_raw_open(r, path, sizeof(path));
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int round, pos;
+			uint64_t due, t0;
+			int64_t wd, fd, arm;
+
+			lineno++;
+			if (line[0] == '#')
+				continue;
+			if (sscanf(line, "%u %u %63s %" SCNu64 " %" SCNd64
+				   " %" SCNd64 " %" SCNd64 " %" SCNu64, &round,
+				   &pos, name, &due, &wd, &fd, &arm, &t0) != 8)
+				errx(1, "%s:%u: not a sample", path, lineno);
+			lat_add(lat_model(name), wd, fd != 0, fd, arm);
+		}
+		fclose(f);
+		lat_ends[r] = lat_floor()->n;
+		if (lat_ends[r] == (r ? lat_ends[r - 1] : 0))
+			errx(1, "%s: no timerfd samples", path);
+		for (int m = 1; m < NR_LAT; m++) {
+			struct lat_model *lm = &lat_models[m];
+
+			if (lm->n && lm->n != lat_ends[r]) {
+				warnx("latency: %s has %zu samples of %zu "
+				      "in %s and the runs before: left out",
+				      lm->name, lm->n, lat_ends[r], path);
+				lm->n = lm->n_fired = lm->n_arm = 0;
+				lm->err = -ENODATA;
+			}
+		}
+	}
+	lat_nruns = opt.npool;
+	for (unsigned int r = 0; r < lat_nruns; r++)
+		lat_run_ratios(r);
+	warnx("latency: %zu rounds pooled from %u runs", lat_floor()->n,
+	      lat_nruns);
+}
+
+static void latency_run(void)
+{
+	struct lat_model *fl = lat_floor();
+	uint64_t rng = opt.seed;
+
+	if (opt.npool)
+		lat_load();
+	else
+		lat_measure();
 
 	for (int m = 1; m < NR_LAT; m++) {
 		struct lat_model *lm = &lat_models[m];
 
-		lat_ci(lm, fl, &lm->ci_p50, &lm->ci_p99, &rng);
+		if (lm->n)
+			lat_ci(lm, fl, &lm->ci_p50, &lm->ci_p99, &rng);
 	}
 	for (int i = 0; i < NR_SPLIT; i++) {
 		struct lat_split *sp = &lat_splits[i];
@@ -706,6 +854,25 @@ static void json_ci(FILE *f, const char *name, const struct ci *ci)
 		name, ci->value, ci->lo, ci->hi);
 }
 
+/* Pooled: each run's ratios, and their median. */
+static void lat_json_runs(FILE *f, const struct lat_model *lm)
+{
+	double v[MAX_POOL];
+
+	fprintf(f, ",\n   \"per_run\": {");
+	for (int q = 0; q < 2; q++) {
+		const double *r = q ? lm->run_p99 : lm->run_p50;
+
+		fprintf(f, "%s\"%s\": [", q ? ", " : "", q ? "p99" : "p50");
+		for (unsigned int k = 0; k < lat_nruns; k++)
+			fprintf(f, "%s%.3f", k ? ", " : "", r[k]);
+		memcpy(v, r, lat_nruns * sizeof(*v));
+		fprintf(f, "], \"median_%s\": %.3f", q ? "p99" : "p50",
+			median_of(v, lat_nruns));
+	}
+	fprintf(f, "}");
+}
+
 static void latency_json(FILE *f)
 {
 	const struct lat_model *fl = lat_floor();
@@ -714,11 +881,12 @@ static void latency_json(FILE *f)
 		fprintf(f, "null");
 		return;
 	}
-	fprintf(f, "{\"samples_per_model\": %u, \"order\": \"random per round\", "
+	fprintf(f, "{\"samples_per_model\": %zu, \"order\": \"random per round\", "
 		"\"gap_ns\": %" PRIu64 ", \"due_ns\": [%" PRIu64 ", %" PRIu64 "], "
 		"\"resamples\": %u, \"floor\": \"timerfd\", \"metric\": "
 		"\"wake - due; due = time before the arming call + due_ns\",\n"
-		" \"models\": [\n", opt.n, lat_gap_ns(), LAT_DUE_MIN_NS, LAT_DUE_MAX_NS, BOOT_RESAMPLES);
+		" \"runs\": %u, \"models\": [\n", fl->n, lat_gap_ns(),
+		LAT_DUE_MIN_NS, LAT_DUE_MAX_NS, BOOT_RESAMPLES, lat_nruns);
 	for (int m = 0; m < NR_LAT; m++) {
 		const struct lat_model *lm = &lat_models[m];
 
@@ -750,6 +918,8 @@ static void latency_json(FILE *f)
 			json_ci(f, "p99", &lm->ci_p99);
 			fprintf(f, "}");
 		}
+		if (m && lm->d_wd.n && lat_nruns > 1)
+			lat_json_runs(f, lm);
 		if (lm->target && lm->d_wd.n)
 			fprintf(f, ", \"target_ratio\": %.2f, \"verdict\": "
 				"{\"p50\": \"%s\", \"p99\": \"%s\"}", lm->target,

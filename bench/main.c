@@ -147,7 +147,10 @@ usage(const char *fmt, ...)
 	fprintf(stderr,
 		"usage: hwbench [--quick] [--out DIR] [--n N] [--pin CPU|-1] [--seed S]\n"
 		"               [--phases latency,throughput,scaling,clients]\n"
-		"Runs where the hwevent module is loaded (the test VM: run-bench.sh).\n");
+		"       hwbench [--out DIR] [--seed S] --pool RUN --pool RUN ...\n"
+		"Runs where the hwevent module is loaded (the test VM: run-bench.sh).\n"
+		"--pool: the latency phase from the lat-raw.dat of earlier runs\n"
+		"(fresh VM boots, each its own folder), measuring nothing.\n");
 	exit(2);
 }
 
@@ -209,6 +212,7 @@ int main(int argc, char **argv)
 		{ "pin", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "phases", required_argument, NULL, 'P' },
+		{ "pool", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -217,7 +221,7 @@ int main(int argc, char **argv)
 	sigset_t sigio;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "qo:n:p:s:P:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qo:n:p:s:P:L:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			opt.quick = true;
@@ -241,6 +245,11 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			run_mask = parse_phases(optarg);
+			break;
+		case 'L':
+			if (opt.npool == MAX_POOL)
+				usage("more than %d --pool runs", MAX_POOL);
+			opt.pool[opt.npool++] = optarg;
 			break;
 		case 'h':
 			usage(NULL);
@@ -277,7 +286,11 @@ int main(int argc, char **argv)
 	sigaddset(&sigio, SIGRTMIN);
 	pthread_sigmask(SIG_BLOCK, &sigio, NULL);
 
-	if (device_wait_node(5000))
+	if (opt.npool) {
+		if (opt.npool < 2)
+			usage("--pool needs two runs or more");
+		run_mask = 1U << 0;	/* phases[0]: latency, from the runs */
+	} else if (device_wait_node(5000))
 		errx(1, "%s is not there: load the module first (insmod build/hwevent.ko)",
 		     HWEVENT_DEV_PATH);
 	read_env();

@@ -50,6 +50,10 @@ def header(r, out):
                    % env["pinned_cpu"])
     else:
         out.append("- no thread pinned\n")
+    if r["latency"] and r["latency"].get("runs", 1) > 1:
+        out.append("- latency pooled from %d runs; each run's wall time is in "
+                   "its own results\n\n" % r["latency"]["runs"])
+        return
     out.append("- wall time: latency %.0f s, throughput %.0f s, scaling %.0f s, "
                "clients %.0f s, total %.0f s\n\n"
                % (el["latency"], el["throughput"], el["scaling"],
@@ -65,7 +69,16 @@ def latency(lat, out):
     models = lat["models"]
     fl = models[0]["wake_minus_due"]
     due = lat["due_ns"]
+    runs = lat.get("runs", 1)
     out.append("## Latency: wake - due, in us (x timerfd)\n\n")
+    if runs > 1:
+        out.append("**Pooled from %d runs**, each in a fresh VM boot (`hwbench "
+                   "--pool`): the figures are those of all their rounds "
+                   "together; each bootstrap resample draws %d runs with "
+                   "replacement, then each drawn run's rounds from that run "
+                   "alone, so that the intervals hold how much the runs "
+                   "differ. The next table gives each run's own ratios.\n\n"
+                   % (runs, runs))
     out.append("%d rounds after a warm-up; each round takes one sample of every "
                "model, in a fresh random order, each after an idle gap of %.0f ms "
                "(two jiffies and 1 ms, so that work a sample defers runs in "
@@ -100,6 +113,8 @@ def latency(lat, out):
                       ci_cell(ci["p99"]) + " %+.1f us" % diff["p99"] if ci else "floor",
                       cell(d["p999"], fl["p999"]), cell(d["max"], fl["max"]),
                       tgt, v.get("p50", "-"), v.get("p99", "-")))
+    if runs > 1:
+        per_run(models, runs, out)
     out.append("\n### Where the time goes: due -> fired -> wake, in us\n\n"
                "For the models whose notification carries a hwevent_msg. "
                "fired - due: arming, the timer's expiry and the running of "
@@ -142,6 +157,20 @@ def latency(lat, out):
         out.append("| %s | %s | %s | %s |\n"
                    % (sp["what"], sp["ratio"], ci_cell(sp["p50"]), ci_cell(sp["p99"])))
     out.append("\n")
+
+
+def per_run(models, runs, out):
+    """Each pooled run's p50 and p99 ratio to timerfd, and their median."""
+    out.append("\n### Each run's ratio to timerfd\n\n| model | p50 by run | "
+               "median | p99 by run | median |\n|---|---|---|---|---|\n")
+    for m in models[1:]:
+        pr = m.get("per_run")
+        if not pr:
+            continue
+        out.append("| %s | %s | %.2fx | %s | %.2fx |\n"
+                   % (m["name"], ", ".join("%.2f" % v for v in pr["p50"]),
+                      pr["median_p50"], ", ".join("%.2f" % v for v in pr["p99"]),
+                      pr["median_p99"]))
 
 
 def throughput(tp, out):
