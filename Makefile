@@ -165,8 +165,10 @@ $(S)/hwstress: tests/stress/hwstress.c $(LIB_SRC) $(COMMON_LINUX_SRC) \
 # The benchmark; ./run-bench.sh builds it and runs it in the test VM.
 bench: $(B)/hwbench
 
-# Its floor module (bench/floor/hwevent_floor.c): never installed.
-bench-floor:
+# Its floor module (bench/floor/hwevent_floor.c): never installed.  It
+# reads the probes' results that the driver's build writes, so the driver
+# comes first.
+bench-floor: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/floor modules
 	mkdir -p $(B)
 	cp bench/floor/hwevent_floor.ko $(B)/hwevent_floor.ko

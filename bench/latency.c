@@ -15,7 +15,8 @@
  * kernel's own timers behind the slower models, io_uring's
  * IORING_OP_TIMEOUT and a posix timer's signal; and, when bench/floor's
  * module is loaded, its ioctl that sleeps on an hrtimer which only wakes
- * the caller, expiring in hard interrupt context or in softirq.  They
+ * the caller, expiring in hard interrupt context or in softirq, and its
+ * hrtimer that only sends SIGIO (the kernel's own SIGIO path).  They
  * split the driver's latency into what its model costs anyway, the
  * context it expires in, and its own overhead (lat_split).
  *
@@ -70,6 +71,7 @@ struct lat_ctx {
 	int efd;		/* eventfd, blocking */
 	int tfd;		/* timerfd */
 	int ffd;		/* bench/floor's device, or -errno */
+	int ffd_sig;		/* the same, O_ASYNC, SIGIO to us, or -errno */
 	timer_t ptimer;		/* SIGRTMIN to this thread */
 	bool ptimer_ok;
 	sigset_t rtmin;
@@ -414,6 +416,32 @@ static int lat_timer_signal(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 	return ret == SIGRTMIN ? 0 : -EIO;
 }
 
+/*
+ * bench/floor's hrtimer that only sends SIGIO, the kernel's SIGIO path
+ * alone: the floor of queue-sigio, which adds the driver's callback (its
+ * record, its wake-up of readers) and nothing else up to the signal.
+ */
+static int lat_timer_sigio(struct lat_ctx *c, uint64_t due, uint64_t cookie,
+			   struct lat_sample *s)
+{
+	struct hwevent_floor_sleep arg = { .due_ns = due };
+	int ret;
+
+	(void)cookie;
+	if (c->ffd_sig < 0)
+		return c->ffd_sig;
+	sig_drain(&c->sigio);
+	s->t0 = now_ns();
+	if (ioctl(c->ffd_sig, HWEVENT_FLOOR_IOC_SIGIO, &arg))
+		return -errno;
+	s->armed = now_ns();
+	ret = sig_wait(&c->sigio);
+	s->wake = now_ns();
+	if (ret != SIGIO)
+		return -EIO;
+	return s->wake >= s->t0 + due ? 0 : -EBADMSG;
+}
+
 /* io_uring's own timer, the floor of the io_uring models. */
 static int lat_uring_timeout(struct lat_ctx *c, uint64_t due, uint64_t cookie,
 			     struct lat_sample *s)
@@ -459,6 +487,7 @@ static struct lat_model lat_models[] = {
 	{ .name = "sleeper-hard", .desc = "bench/floor's ioctl: an hrtimer that only wakes the caller, in hard irq", .kind = K_FLOOR, .fn = lat_sleeper_hard },
 	{ .name = "sleeper-soft", .desc = "the same, the timer expiring in softirq", .kind = K_FLOOR, .fn = lat_sleeper_soft },
 	{ .name = "timer-signal", .desc = "timer_create(SIGEV_THREAD_ID), sigwaitinfo(SIGRTMIN)", .kind = K_FLOOR, .fn = lat_timer_signal },
+	{ .name = "timer-sigio", .desc = "bench/floor's hrtimer that only sends SIGIO (kill_fasync), hard irq; sigwaitinfo(SIGIO)", .kind = K_FLOOR, .fn = lat_timer_sigio },
 	{ .name = "uring-timeout", .desc = "io_uring's IORING_OP_TIMEOUT, io_uring_wait_cqe()", .kind = K_FLOOR, .fn = lat_uring_timeout },
 	{ .name = "request-ioctl", .desc = "REQUEST: HWEVENT_IOC_REGISTER blocks", .kind = K_BLOCKING, .target = 1.10, .fn = lat_request },
 	{ .name = "eventfd-read", .desc = "EVENTFD: read() on the eventfd blocks", .kind = K_EVENT, .target = 1.10, .fn = lat_eventfd_read },
@@ -500,6 +529,8 @@ static struct lat_split {
 	{ .what = "the driver over a bare timer, hard irq", .num = "request-ioctl", .den = "sleeper-hard" },
 	{ .what = "the driver over a bare timer, softirq", .num = "request-ioctl-soft", .den = "sleeper-soft" },
 	{ .what = "the driver's SIGIO over a posix timer's signal", .num = "queue-sigio", .den = "timer-signal" },
+	{ .what = "the kernel's SIGIO path over a posix timer's signal", .num = "timer-sigio", .den = "timer-signal" },
+	{ .what = "the driver's SIGIO over a bare timer's SIGIO", .num = "queue-sigio", .den = "timer-sigio" },
 	{ .what = "the driver's io_uring over io_uring's own timeout", .num = "request-uring", .den = "uring-timeout" },
 };
 #define NR_SPLIT ((int)(sizeof(lat_splits) / sizeof(lat_splits[0])))
@@ -529,6 +560,15 @@ static void lat_setup(struct lat_ctx *c)
 		c->ffd = -errno;
 		warnx("%s: %s: no sleeper floors", HWEVENT_FLOOR_PATH,
 		      strerror(errno));
+	}
+	c->ffd_sig = c->ffd;
+	if (c->ffd >= 0) {
+		c->ffd_sig = open(HWEVENT_FLOOR_PATH, O_RDWR | O_CLOEXEC);
+		if (c->ffd_sig < 0 || fcntl(c->ffd_sig, F_SETOWN_EX, &own) ||
+		    fcntl(c->ffd_sig, F_SETFL,
+			  fcntl(c->ffd_sig, F_GETFL) | O_ASYNC))
+			errx(1, "%s, O_ASYNC: %s", HWEVENT_FLOOR_PATH,
+			     strerror(errno));
 	}
 	{
 		struct sigevent sev = {
@@ -569,6 +609,8 @@ static void lat_teardown(struct lat_ctx *c)
 	close(c->tfd);
 	if (c->ffd >= 0)
 		close(c->ffd);
+	if (c->ffd_sig >= 0)
+		close(c->ffd_sig);
 	if (c->ptimer_ok)
 		timer_delete(c->ptimer);
 }

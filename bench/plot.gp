@@ -3,8 +3,8 @@
 # Plots of hwbench's results (run-bench.sh runs it on the host):
 #   gnuplot -e "dir='build/bench'" bench/plot.gp
 # latency.png: the distribution of wake - due of every model and of the
-#   floors (timerfd, clock_nanosleep, bench/floor's two sleepers, a posix
-#   timer's signal, io_uring's timeout): the CDF on a log time axis,
+#   floors (timerfd, clock_nanosleep, bench/floor's two sleepers and its
+#   SIGIO timer, a posix timer's signal, io_uring's timeout): the CDF on a log time axis,
 #   and the tail (1 - CDF) on log-log axes, where p99 and p99.9 show.
 # scaling.png: register/cancel cost against registrations pending, and
 #   throughput and p99 latency against concurrent clients.
@@ -14,14 +14,17 @@ mode = system("grep -o '\"mode\": \"[a-z]*\"' '".dir."/results.json' | cut -d'\"
 
 # The floors in black and greys, heavier; the models in colours.
 is_floor(m) = m eq "timerfd" || m eq "nanosleep" || m eq "sleeper-hard" || \
-	m eq "sleeper-soft" || m eq "timer-signal" || m eq "uring-timeout"
+	m eq "sleeper-soft" || m eq "timer-signal" || m eq "timer-sigio" || \
+	m eq "uring-timeout"
 lw(m) = is_floor(m) ? 3 : 1.6
 dt(m) = (m eq "nanosleep") ? 2 : (m eq "sleeper-hard") ? 3 : \
-	(m eq "sleeper-soft") ? 4 : (m eq "timer-signal") ? 5 : (m eq "uring-timeout") ? 6 : 1
+	(m eq "sleeper-soft") ? 4 : (m eq "timer-signal") ? 5 : (m eq "uring-timeout") ? 6 : \
+	(m eq "timer-sigio") ? 7 : 1
 colours = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f #aec7e8 #ffbb78 #98df8a"
 lc(i, m) = (m eq "timerfd") ? "black" : (m eq "nanosleep") ? "gray50" : \
 	(m eq "sleeper-hard") ? "gray30" : (m eq "sleeper-soft") ? "gray65" : \
 	(m eq "timer-signal") ? "gray40" : (m eq "uring-timeout") ? "gray75" : \
+	(m eq "timer-sigio") ? "gray55" : \
 	word(colours, (i - 1) % words(colours) + 1)
 
 set terminal pngcairo size 1600,700 font ",10"

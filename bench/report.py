@@ -151,7 +151,9 @@ def latency(lat, out):
                "context is what the driver adds. timer-signal (a posix "
                "timer's signal) and uring-timeout (io_uring's own timer) are "
                "what a signal and an io_uring completion cost without the "
-               "driver. Same rounds, same intervals as above.\n\n")
+               "driver; timer-sigio, bench/floor's hrtimer whose callback "
+               "only sends SIGIO (kill_fasync()), is the kernel's SIGIO path "
+               "without the driver. Same rounds, same intervals as above.\n\n")
     out.append("| what | ratio | p50 [95% CI] | p99 [95% CI] |\n|---|---|---|---|\n")
     for sp in split:
         out.append("| %s | %s | %s | %s |\n"

@@ -24,8 +24,11 @@
  * @flags:	HWEVENT_FLOOR_SOFT or 0; other bits are refused (EINVAL)
  * @reserved:	must be 0 (EINVAL)
  *
- * The call sleeps until then and returns 0; a signal ends it first
- * (EINTR).
+ * HWEVENT_FLOOR_IOC_SLEEP sleeps until then and returns 0; a signal ends
+ * it first (EINTR).  HWEVENT_FLOOR_IOC_SIGIO takes the same argument,
+ * with @flags 0: it arms the file's timer (again, if armed) to expire
+ * then in hard interrupt context and send the file's O_ASYNC owner SIGIO,
+ * and returns 0 at once.
  */
 struct hwevent_floor_sleep {
 	__u64 due_ns;
@@ -35,5 +38,6 @@ struct hwevent_floor_sleep {
 
 /* hwevent's own magic, at numbers its interface will not use. */
 #define HWEVENT_FLOOR_IOC_SLEEP	_IOW(0xE7, 0xF0, struct hwevent_floor_sleep)
+#define HWEVENT_FLOOR_IOC_SIGIO	_IOW(0xE7, 0xF1, struct hwevent_floor_sleep)
 
 #endif /* HWEVENT_FLOOR_H */
