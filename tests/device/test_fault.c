@@ -157,13 +157,20 @@ static void fault_restore(void)
 		write_file("/proc/sys/kernel/printk", saved_printk);
 }
 
+/*
+ * Arm (or, with 0, disarm) a failure of this thread's @n-th allocation.
+ * Nothing may run between arming and the operation that allocates: a
+ * passing ck_assert() records its place (a strdup(), which may have ASan
+ * map memory, whose kernel allocations would take the failure and abort
+ * the test as out of memory), so only a failed write asserts.
+ */
 static void fail_nth_set(unsigned int n)
 {
 	char buf[16];
 	int len = snprintf(buf, sizeof(buf), "%u", n);
 
-	ck_assert_msg(pwrite(fail_nth_fd, buf, len, 0) == len,
-		      "write fail-nth: %s", strerror(errno));
+	if (pwrite(fail_nth_fd, buf, len, 0) != len)
+		ck_abort_msg("write fail-nth: %s", strerror(errno));
 }
 
 /* Whether the armed failure was injected (the count reached 0); disarms. */
