@@ -6,9 +6,7 @@
  * child group and registers a few thousand long-due notifications; the
  * group's memory.current (and the slab figure of memory.stat) must grow
  * by at least a conservative size per registration, and its reclaimable
- * slab by the xarray nodes that hold the ids.  Then, on another file that
- * stays open, as many single events that fire: the group's unreclaimable
- * slab must come back down, as the reaper frees them.
+ * slab by the xarray nodes that hold the ids.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -34,15 +32,6 @@
 #define MEMCG_REGS	(MEMCG_FILES * DEFAULT_MAX_PENDING)
 /* Far less than a registration really takes (an hrtimer alone is 64). */
 #define MEMCG_MIN_BYTES	64
-/*
- * How long fired registrations may take to leave memory.stat: the reaper
- * runs a second and two ticks after a registration at most, but the
- * kernel folds the memory cgroup's per-CPU counts into memory.stat only
- * every two seconds when few changed, and the debug kernel under TCG
- * runs its workqueues late (5 s was once too little there).  The wait
- * ends as soon as the figure is down.
- */
-#define MEMCG_REAP_MS	30000
 
 /* Whether the blank-separated list @list contains the word @w. */
 static bool has_word(const char *list, const char *w)
@@ -83,17 +72,13 @@ static int64_t read_stat(const char *cg, const char *key)
 	return -1;
 }
 
-/*
- * The grandchild: joins @cg, registers MEMCG_REGS notifications between
- * two handshakes on @to_parent / @from_parent, then DEFAULT_MAX_PENDING
- * single events that fire, and says so.  Exit status 0 or a step.
- */
+/* The grandchild: joins @cg, registers MEMCG_REGS notifications between
+ * two handshakes on @to_parent / @from_parent.  Exit status 0 or a step. */
 static void __attribute__((noreturn))
 memcg_child(const char *cg, int to_parent, int from_parent)
 {
 	char path[PATH_MAX];
-	int fds[MEMCG_FILES], fired_fd, efd;
-	uint64_t n, fired = 0;
+	int fds[MEMCG_FILES], efd;
 	cpu_set_t set;
 	char c;
 	int cpu = sched_getcpu();
@@ -115,9 +100,6 @@ memcg_child(const char *cg, int to_parent, int from_parent)
 		if (fds[i] < 0)
 			_exit(22);
 	}
-	fired_fd = hwevent_open(0);
-	if (fired_fd < 0)
-		_exit(22);
 	if (write(to_parent, "a", 1) != 1 || read(from_parent, &c, 1) != 1)
 		_exit(23);
 	for (int i = 0; i < MEMCG_FILES; i++)
@@ -127,19 +109,8 @@ memcg_child(const char *cg, int to_parent, int from_parent)
 				_exit(24);
 	if (write(to_parent, "b", 1) != 1 || read(from_parent, &c, 1) != 1)
 		_exit(25);
-	for (int j = 0; j < DEFAULT_MAX_PENDING; j++)
-		if (hwevent_register_eventfd(fired_fd, efd, NS_PER_MS, 0, NULL))
-			_exit(26);
-	while (fired < DEFAULT_MAX_PENDING) {
-		if (read(efd, &n, sizeof(n)) != sizeof(n))
-			_exit(27);
-		fired += n;
-	}
-	if (write(to_parent, "c", 1) != 1 || read(from_parent, &c, 1) != 1)
-		_exit(28);
 	for (int i = 0; i < MEMCG_FILES; i++)
 		close(fds[i]);
-	close(fired_fd);
 	_exit(0);
 }
 
@@ -150,8 +121,6 @@ START_TEST(registrations_charged_to_caller_memcg)
 	struct hwevent_counters c0;
 	uint64_t cur0 = 0, cur1 = 0;
 	int64_t slab0 = -1, slab1 = -1, recl0 = -1, recl1 = -1;
-	int64_t unrecl1 = -1, unrecl2 = -1;
-	uint64_t deadline, fired_at = 0, freed_at = 0;
 	bool mounted = false, enabled = false;
 	int up[2], down[2], status, ret;
 	struct statfs sfs;
@@ -219,19 +188,6 @@ START_TEST(registrations_charged_to_caller_memcg)
 		cur1 = read_current(cg);
 		slab1 = read_stat(cg, "slab");
 		recl1 = read_stat(cg, "slab_reclaimable");
-		unrecl1 = read_stat(cg, "slab_unreclaimable");
-		ret = write(down[1], "g", 1) == 1 && read(up[0], &c, 1) == 1;
-	}
-	if (ret) {
-		/* Every single event fired, and the file is still open. */
-		fired_at = now_ns();
-		deadline = fired_at + MEMCG_REAP_MS * NS_PER_MS;
-		do {
-			hwt_sleep_ms(50);
-			unrecl2 = read_stat(cg, "slab_unreclaimable");
-			freed_at = now_ns();
-		} while (unrecl2 - unrecl1 >= DEFAULT_MAX_PENDING *
-			 MEMCG_MIN_BYTES && freed_at < deadline);
 		ret = write(down[1], "g", 1) == 1;
 	}
 	close(down[1]);
@@ -242,8 +198,7 @@ START_TEST(registrations_charged_to_caller_memcg)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "child failed: status %#x", status);
 	ck_assert(ret);
-	hwt_assert_delta(&c0, MEMCG_REGS + DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING,
-			 MEMCG_REGS, 0);
+	hwt_assert_delta(&c0, MEMCG_REGS, 0, MEMCG_REGS, 0);
 
 	hwt_diag("%d registrations: memory.current +%" PRId64 " bytes, "
 		 "memory.stat slab %+" PRId64 " bytes, slab_reclaimable %+"
@@ -273,17 +228,6 @@ START_TEST(registrations_charged_to_caller_memcg)
 		      "memory.stat slab_reclaimable grew by %" PRId64 " bytes "
 		      "for %d registrations: the xarray's nodes are not "
 		      "charged", recl1 - recl0, MEMCG_REGS);
-	ck_assert_msg(unrecl1 >= 0 && unrecl2 >= 0, "no slab_unreclaimable in "
-		      "memory.stat");
-	hwt_diag("%d single events fired on an open file: slab_unreclaimable "
-		 "%+" PRId64 " bytes after the reaper, %" PRIu64 " ms later",
-		 DEFAULT_MAX_PENDING, unrecl2 - unrecl1,
-		 (freed_at - fired_at) / NS_PER_MS);
-	ck_assert_msg(unrecl2 - unrecl1 < DEFAULT_MAX_PENDING * MEMCG_MIN_BYTES,
-		      "%d fired registrations still hold %" PRId64 " bytes of "
-		      "unreclaimable slab %d ms after they fired: not freed "
-		      "while their file is open", DEFAULT_MAX_PENDING,
-		      unrecl2 - unrecl1, MEMCG_REAP_MS);
 	if (enabled)
 		write_text(path, "-memory");
 	hwt_assert_rest();
